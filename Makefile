@@ -1,0 +1,59 @@
+# Just City — the two commands: `make run` and `make test`.
+PYENV_PY := $(or $(PYENV_ROOT),$(HOME)/.pyenv)/versions/3.13.0/bin/python
+PYTHON_BOOT ?= $(shell test -x $(PYENV_PY) && echo $(PYENV_PY) || command -v python3.13 || echo python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test install install-dev lint typecheck pytest migrate demo messages clean
+
+$(VENV)/.created:
+	$(PYTHON_BOOT) -c 'import sys; assert sys.version_info >= (3, 13), f"Python 3.13 needed, got {sys.version}"'
+	$(PYTHON_BOOT) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip uv
+	touch $@
+
+$(VENV)/.installed: $(VENV)/.created requirements/base.txt
+	$(VENV)/bin/uv pip install --quiet --python $(PY) -r requirements/base.txt
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.created requirements/dev.txt
+	$(VENV)/bin/uv pip install --quiet --python $(PY) -r requirements/dev.txt
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+messages: $(VENV)/.installed
+	$(PY) manage.py compilemessages --ignore=.venv -v 0
+
+migrate: $(VENV)/.installed
+	$(PY) manage.py migrate --noinput -v 0
+
+demo: migrate
+	$(PY) manage.py load_demo
+
+run: messages demo
+	@echo ""
+	@echo "  Just City is starting on http://$(HOST):$(PORT)/"
+	@echo "    demo process:  http://$(HOST):$(PORT)/processes/riverbend-2027/"
+	@echo "    staff admin:   http://$(HOST):$(PORT)/admin/   (login: demo-staff / demo-staff-password)"
+	@echo "    health:        http://$(HOST):$(PORT)/healthz"
+	@echo ""
+	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) justcity.asgi:application
+
+lint: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: $(VENV)/.installed-dev
+	$(VENV)/bin/mypy maps participation budgets sms frontend justcity
+
+pytest: $(VENV)/.installed-dev messages
+	$(PY) -m pytest
+
+test: lint typecheck pytest
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles .mypy_cache .pytest_cache .ruff_cache

@@ -1,0 +1,19 @@
+"""Ballot pseudonyms: the only link between a ballot and a resident.
+
+HMAC-SHA256 under ``BALLOT_KEY`` (a secret separate from PHONE_KEY and SECRET_KEY) of
+the resident's id and the pot. Per-pot pseudonyms mean two pots' ballots cannot be
+joined to each other either. Without BALLOT_KEY the ballot table cannot be joined to
+residents.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from django.conf import settings
+
+
+def ballot_pseudonym(*, resident_id: int, pot_id: int) -> str:
+    message = f"ballot:{pot_id}:{resident_id}".encode()
+    return hmac.new(settings.BALLOT_KEY.encode(), message, hashlib.sha256).hexdigest()

@@ -1,0 +1,7 @@
+from django.urls import path
+
+from budgets.consumers import ProcessEventsConsumer
+
+websocket_urlpatterns = [
+    path("ws/processes/<int:process_id>/", ProcessEventsConsumer.as_asgi()),
+]

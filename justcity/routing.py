@@ -1,0 +1,5 @@
+"""Websocket routes, gathered from each app's ``routing.py``."""
+
+from budgets.routing import websocket_urlpatterns as budgets_ws
+
+websocket_urlpatterns = [*budgets_ws]

@@ -1,0 +1,271 @@
+"""The one settings module. Every value comes from the environment with a safe local
+default; ``DJANGO_ENV=production`` turns the defaults into refusals (see
+``_refuse_insecure_production``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
+from django.utils.translation import gettext_lazy as _
+
+from justcity.env import (
+    database_from_url,
+    env_bool,
+    env_float,
+    env_int,
+    env_list,
+    env_str,
+)
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+DJANGO_ENV = env_str("DJANGO_ENV", "development")
+if DJANGO_ENV not in {"development", "production"}:
+    raise ImproperlyConfigured(f"DJANGO_ENV must be development or production, got {DJANGO_ENV!r}")
+PRODUCTION = DJANGO_ENV == "production"
+
+# Local defaults are deliberately marked insecure so production mode can refuse them.
+_INSECURE = "insecure-local-only-"
+SECRET_KEY = env_str("SECRET_KEY", _INSECURE + "secret-key-change-me-0123456789abcdefghijklmnop")
+BALLOT_KEY = env_str("BALLOT_KEY", _INSECURE + "ballot-key-change-me-0123456789abcdefghijklmno")
+PHONE_KEY = env_str("PHONE_KEY", _INSECURE + "phone-key-change-me-0123456789abcdefghijklmnop")
+
+DEBUG = env_bool("DEBUG", not PRODUCTION)
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "[::1]"])
+PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+CSRF_TRUSTED_ORIGINS = [PUBLIC_BASE_URL]
+
+INSTALLED_APPS = [
+    "daphne",
+    # SimpleAdminConfig: django-leaflet's admin module imports GeoDjango (GDAL), which we
+    # do not use; autodiscovery would import it. Admin classes are registered explicitly.
+    "django.contrib.admin.apps.SimpleAdminConfig",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "channels",
+    "leaflet",
+    "django_tasks_db",
+    "maps",
+    "participation",
+    "budgets",
+    "sms",
+    "frontend",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "justcity.urls"
+WSGI_APPLICATION = "justcity.wsgi.application"
+ASGI_APPLICATION = "justcity.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.template.context_processors.csp",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "frontend.context_processors.site",
+            ],
+        },
+    },
+]
+
+# --- database -----------------------------------------------------------------------
+DATABASE_URL = env_str("DATABASE_URL", "")
+DATABASES = {
+    "default": database_from_url(DATABASE_URL)
+    if DATABASE_URL
+    else {"ENGINE": "django.db.backends.sqlite3", "NAME": str(BASE_DIR / "db.sqlite3")}
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", 0)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+else:
+    # SQLite: wait on locks rather than fail with "database is locked" under daphne threads.
+    DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- channel layer --------------------------------------------------------------------
+REDIS_URL = env_str("REDIS_URL", "")
+CHANNEL_LAYERS = {
+    "default": {
+        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "CONFIG": {"hosts": [REDIS_URL]},
+    }
+    if REDIS_URL
+    else {"BACKEND": "channels.layers.InMemoryChannelLayer"}
+}
+
+# --- background tasks -------------------------------------------------------------------
+TASKS_BACKEND = env_str(
+    "TASKS_BACKEND",
+    "django_tasks_db.DatabaseBackend"
+    if PRODUCTION
+    else "django.tasks.backends.immediate.ImmediateBackend",
+)
+TASKS = {"default": {"BACKEND": TASKS_BACKEND}}
+
+# --- SMS ------------------------------------------------------------------------------
+SMS_BACKEND = env_str("SMS_BACKEND", "sms.backends.console.SmsBackend")
+TWILIO_ACCOUNT_SID = env_str("TWILIO_ACCOUNT_SID", "")
+TWILIO_AUTH_TOKEN = env_str("TWILIO_AUTH_TOKEN", "")
+TWILIO_FROM_NUMBER = env_str("TWILIO_FROM_NUMBER", "")
+SMS_DEFAULT_REGION = env_str("SMS_DEFAULT_REGION", "US")
+SMS_SENDS_PER_SECOND = env_float("SMS_SENDS_PER_SECOND", 10.0)
+
+# --- maps -----------------------------------------------------------------------------
+MAP_TILES_URL = env_str("MAP_TILES_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+MAP_TILES_ATTRIBUTION = env_str("MAP_TILES_ATTRIBUTION", "&copy; OpenStreetMap contributors")
+LEAFLET_CONFIG = {
+    "TILES": [("", MAP_TILES_URL, {"attribution": MAP_TILES_ATTRIBUTION})] if MAP_TILES_URL else [],
+    "RESET_VIEW": False,
+    "NO_GLOBALS": True,
+}
+
+# --- auth, i18n, static ------------------------------------------------------------------
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "admin:login"
+
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", _("English")), ("es", _("Spanish")), ("fr", _("French"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = env_str("TIME_ZONE", "UTC")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if PRODUCTION
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+
+# --- API --------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "PAGE_SIZE": 100,
+}
+SPECTACULAR_SETTINGS = {"TITLE": "Just City API", "VERSION": "0.1.0"}
+
+# --- security headers ---------------------------------------------------------------------
+# Strict CSP everywhere: scripts and styles only from us, inline only with the per-request
+# nonce. Map tiles are the one third-party origin, and only as images.
+_tile_origin = ""
+if MAP_TILES_URL.startswith("http"):
+    _scheme, _, _rest = MAP_TILES_URL.partition("://")
+    _tile_origin = f"{_scheme}://{_rest.split('/')[0].replace('{s}', '*')}"
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.NONCE],
+    "img-src": [CSP.SELF, "data:", *([_tile_origin] if _tile_origin else [])],
+    "connect-src": [CSP.SELF],
+    "font-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+if PRODUCTION:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
+# --- logging ----------------------------------------------------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {"django.channels.server": {"level": "WARNING"}},
+}
+
+
+def _refuse_insecure_production() -> None:
+    """Production must not start on local defaults: name the first bad variable."""
+    problems: list[str] = []
+    keys = {"SECRET_KEY": SECRET_KEY, "BALLOT_KEY": BALLOT_KEY, "PHONE_KEY": PHONE_KEY}
+    for name, value in keys.items():
+        if not value or value.startswith(_INSECURE):
+            problems.append(f"{name} is missing (set a random secret of 50+ characters)")
+        elif len(value) < 50 or len(set(value)) < 5:
+            problems.append(f"{name} is too weak (use 50+ random characters)")
+    if len(set(keys.values())) < len(keys):
+        problems.append("SECRET_KEY, BALLOT_KEY and PHONE_KEY must all differ")
+    if DEBUG:
+        problems.append("DEBUG must be off in production")
+    if not ALLOWED_HOSTS:
+        problems.append("ALLOWED_HOSTS is missing")
+    if "*" in ALLOWED_HOSTS:
+        problems.append("ALLOWED_HOSTS must not be '*'")
+    if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        problems.append("DATABASE_URL must point at PostgreSQL in production")
+    if not REDIS_URL:
+        problems.append("REDIS_URL is missing (live events need a shared channel layer)")
+    if not PUBLIC_BASE_URL.startswith("https://"):
+        problems.append("PUBLIC_BASE_URL must be an https:// URL")
+    if SMS_BACKEND.split(".")[-2:-1] in (["console"], ["locmem"]):
+        problems.append(
+            "SMS_BACKEND must be a real gateway in production (console/locmem lose SMS)"
+        )
+    if "twilio" in SMS_BACKEND:
+        for name, value in {
+            "TWILIO_ACCOUNT_SID": TWILIO_ACCOUNT_SID,
+            "TWILIO_AUTH_TOKEN": TWILIO_AUTH_TOKEN,
+            "TWILIO_FROM_NUMBER": TWILIO_FROM_NUMBER,
+        }.items():
+            if not value:
+                problems.append(f"{name} is missing")
+    if TASKS_BACKEND.endswith("ImmediateBackend"):
+        problems.append("TASKS_BACKEND must be a queue in production (not ImmediateBackend)")
+    if problems:
+        raise ImproperlyConfigured("Refusing to start in production: " + "; ".join(problems))
+
+
+if PRODUCTION:
+    _refuse_insecure_production()

@@ -1,0 +1,64 @@
+from django.contrib import admin
+
+from participation.models import (
+    AuditLog,
+    Comment,
+    ModerationDecision,
+    Pilot,
+    PilotReport,
+    Proposal,
+    Resident,
+)
+
+
+@admin.register(Resident)
+class ResidentAdmin(admin.ModelAdmin):
+    # Hashes and the phone number stay out of the list; only what staff need.
+    list_display = ["id", "neighbourhood", "language", "first_channel", "created_at"]
+    list_filter = ["first_channel", "language", "neighbourhood"]
+    exclude = ["phone_hash", "voter_code_hash", "phone_e164"]
+
+
+@admin.register(Proposal)
+class ProposalAdmin(admin.ModelAdmin):
+    list_display = ["title", "process", "neighbourhood", "status", "channel", "created_at"]
+    list_filter = ["status", "process", "channel"]
+    search_fields = ["title", "body"]
+
+
+@admin.register(Comment)
+class CommentAdmin(admin.ModelAdmin):
+    list_display = ["id", "proposal", "status", "created_at"]
+    list_filter = ["status"]
+
+
+@admin.register(ModerationDecision)
+class ModerationDecisionAdmin(admin.ModelAdmin):
+    list_display = ["action", "proposal", "comment", "moderator", "created_at"]
+
+
+@admin.register(AuditLog)
+class AuditLogAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "actor", "action", "object_type", "object_id"]
+    list_filter = ["action", "object_type"]
+
+    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(Pilot)
+class PilotAdmin(admin.ModelAdmin):
+    list_display = ["name", "process", "neighbourhood", "active"]
+    prepopulated_fields = {"slug": ["name"]}
+    exclude = ["token_hash"]
+
+
+@admin.register(PilotReport)
+class PilotReportAdmin(admin.ModelAdmin):
+    list_display = ["pilot", "period_start", "period_end", "participants"]

@@ -1,0 +1,52 @@
+"""Resident identity: phone numbers and voter codes become keyed hashes.
+
+A phone number is normalised to E.164 with ``phonenumbers`` and hashed with HMAC-SHA256
+under ``PHONE_KEY``; the same number typed on the web and seen by the SMS gateway gives
+the same hash, hence the same resident. Voter codes are hashed the same way (after
+removing spaces and dashes, upper-cased) so a database dump reveals neither.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+import phonenumbers
+from django.conf import settings
+
+
+class InvalidPhoneNumber(ValueError):
+    pass
+
+
+def phone_normalise(raw: str, *, region: str | None = None) -> str:
+    """Return the E.164 form of ``raw`` or raise InvalidPhoneNumber with a reason."""
+    text = (raw or "").strip()
+    if not text:
+        raise InvalidPhoneNumber("Enter a phone number.")
+    if len(text) > 32:
+        raise InvalidPhoneNumber("That is too long to be a phone number.")
+    try:
+        number = phonenumbers.parse(text, region or settings.SMS_DEFAULT_REGION)
+    except phonenumbers.NumberParseException:
+        raise InvalidPhoneNumber("That does not look like a phone number.") from None
+    if not phonenumbers.is_valid_number(number):
+        raise InvalidPhoneNumber("That phone number is not valid.")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _keyed(value: str) -> str:
+    return hmac.new(settings.PHONE_KEY.encode(), value.encode(), hashlib.sha256).hexdigest()
+
+
+def phone_hash(e164: str) -> str:
+    """Keyed hash of an already-normalised E.164 number."""
+    return _keyed("phone:" + e164)
+
+
+def voter_code_normalise(raw: str) -> str:
+    return "".join(ch for ch in (raw or "").upper() if ch.isalnum())
+
+
+def voter_code_hash(raw: str) -> str:
+    return _keyed("code:" + voter_code_normalise(raw))

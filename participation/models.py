@@ -1,0 +1,253 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from budgets.models import Channel
+from justcity.append_only import AppendOnlyModel
+
+
+class Resident(models.Model):
+    """A person taking part. Identified by a keyed HMAC of their E.164 phone number
+    (participation/identity.py) or of a printed voter code; never by a password.
+    Web and SMS from the same verified phone are the same resident."""
+
+    phone_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    # Readable only because replies and notices must be sent to it; masked in logs.
+    phone_e164 = models.CharField(max_length=20, blank=True)
+    voter_code_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    neighbourhood = models.ForeignKey(
+        "maps.Neighbourhood", null=True, blank=True, on_delete=models.SET_NULL
+    )
+    language = models.CharField(max_length=8, default="en")
+    # Opt-in self-report; {} unless consent was given. Never joined to ballots.
+    demographics = models.JSONField(default=dict, blank=True)
+    demographics_consent_at = models.DateTimeField(null=True, blank=True)
+    first_channel = models.CharField(max_length=10, choices=Channel.choices)
+    sms_opted_out_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(phone_hash__isnull=False) | Q(voter_code_hash__isnull=False),
+                name="resident_has_identity",
+            ),
+            models.CheckConstraint(
+                condition=Q(demographics={}) | Q(demographics_consent_at__isnull=False),
+                name="resident_demographics_need_consent",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Resident #{self.pk}"
+
+
+class ProposalStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("Awaiting review")
+    APPROVED = "approved", _("Published")
+    REJECTED = "rejected", _("Rejected")
+    MERGED = "merged", _("Merged")
+    HIDDEN = "hidden", _("Hidden")
+
+
+class Proposal(models.Model):
+    process = models.ForeignKey(
+        "budgets.Process", on_delete=models.CASCADE, related_name="proposals"
+    )
+    author = models.ForeignKey(
+        Resident, null=True, blank=True, on_delete=models.SET_NULL, related_name="proposals"
+    )
+    title = models.CharField(max_length=200)
+    body = models.TextField()
+    lat = models.FloatField(null=True, blank=True)
+    lng = models.FloatField(null=True, blank=True)
+    address = models.CharField(max_length=300, blank=True)
+    neighbourhood = models.ForeignKey(
+        "maps.Neighbourhood", null=True, blank=True, on_delete=models.SET_NULL
+    )
+    status = models.CharField(
+        max_length=16, choices=ProposalStatus.choices, default=ProposalStatus.SUBMITTED
+    )
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged"
+    )
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.WEB)
+    language = models.CharField(max_length=8, default="en")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(lat__isnull=True) | Q(lat__gte=-90, lat__lte=90),
+                name="proposal_lat_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(lng__isnull=True) | Q(lng__gte=-180, lng__lte=180),
+                name="proposal_lng_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(lat__isnull=True, lng__isnull=True)
+                | Q(lat__isnull=False, lng__isnull=False),
+                name="proposal_point_complete",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="merged") | Q(merged_into__isnull=False),
+                name="proposal_merged_has_target",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class CommentStatus(models.TextChoices):
+    VISIBLE = "visible", _("Visible")
+    HIDDEN = "hidden", _("Hidden")
+
+
+class Comment(models.Model):
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(
+        Resident, null=True, blank=True, on_delete=models.SET_NULL, related_name="comments"
+    )
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="replies"
+    )
+    body = models.TextField()
+    status = models.CharField(
+        max_length=10, choices=CommentStatus.choices, default=CommentStatus.VISIBLE
+    )
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.WEB)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"Comment #{self.pk} on {self.proposal_id}"
+
+
+class Support(models.Model):
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="supports")
+    resident = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="supports")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["proposal", "resident"], name="support_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Support {self.resident_id} → {self.proposal_id}"
+
+
+class ModerationAction(models.TextChoices):
+    APPROVE = "approve", _("Approve")
+    REJECT = "reject", _("Reject")
+    MERGE = "merge", _("Merge")
+    HIDE = "hide", _("Hide")
+    RESTORE = "restore", _("Restore")
+
+
+class ModerationDecision(models.Model):
+    """One moderator decision on a proposal or a comment (exactly one of them)."""
+
+    proposal = models.ForeignKey(
+        Proposal, null=True, blank=True, on_delete=models.CASCADE, related_name="decisions"
+    )
+    comment = models.ForeignKey(
+        Comment, null=True, blank=True, on_delete=models.CASCADE, related_name="decisions"
+    )
+    moderator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    action = models.CharField(max_length=10, choices=ModerationAction.choices)
+    reason = models.TextField(blank=True)
+    note = models.TextField(blank=True, help_text=_("Internal, staff only"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(proposal__isnull=False, comment__isnull=True)
+                | Q(proposal__isnull=True, comment__isnull=False),
+                name="moderation_one_target",
+            ),
+            models.CheckConstraint(
+                condition=~Q(action="reject") | ~Q(reason=""),
+                name="moderation_reject_needs_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} by {self.moderator_id}"
+
+
+class AuditLog(AppendOnlyModel):
+    """Who did what to which object, for staff actions. Append-only."""
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT
+    )
+    action = models.CharField(max_length=64)
+    object_type = models.CharField(max_length=64)
+    object_id = models.CharField(max_length=64)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.object_type}:{self.object_id}"
+
+
+class Pilot(models.Model):
+    """A smart-city pilot whose team reports participation through the API."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200, unique=True)
+    description = models.TextField(blank=True)
+    process = models.ForeignKey(
+        "budgets.Process", null=True, blank=True, on_delete=models.SET_NULL, related_name="pilots"
+    )
+    neighbourhood = models.ForeignKey(
+        "maps.Neighbourhood", null=True, blank=True, on_delete=models.SET_NULL
+    )
+    # Keyed hash of the team's API token; the token itself is shown once at creation.
+    token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PilotReport(models.Model):
+    pilot = models.ForeignKey(Pilot, on_delete=models.CASCADE, related_name="reports")
+    period_start = models.DateField()
+    period_end = models.DateField()
+    participants = models.PositiveIntegerField()
+    # Per-group counts and free metrics: {"women": 40, "age_65_plus": 12, "sessions": 9}
+    metrics = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-period_end"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(period_end__gte=models.F("period_start")),
+                name="pilot_report_period_ordered",
+            ),
+            models.UniqueConstraint(
+                fields=["pilot", "period_start", "period_end"], name="pilot_report_one_per_period"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pilot_id}: {self.period_start} to {self.period_end}"

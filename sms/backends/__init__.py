@@ -1,0 +1,16 @@
+"""SMS gateway backends, chosen by ``settings.SMS_BACKEND`` like Django's mail backends."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+from sms.backends.base import BaseSmsBackend
+
+
+def get_backend(path: str | None = None, **kwargs: Any) -> BaseSmsBackend:
+    cls = import_string(path or settings.SMS_BACKEND)
+    backend: BaseSmsBackend = cls(**kwargs)
+    return backend

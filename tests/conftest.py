@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pytest_factoryboy import register
+
+from tests import factories
+
+# Channels' live server forks a child that can hang on the database once threads exist.
+multiprocessing.set_start_method("spawn", force=True)
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SHARED = REPO_ROOT.parent / "shared"
+
+register(factories.UserFactory, "staff_user")
+register(factories.NeighbourhoodFactory)
+register(factories.ProcessFactory)
+register(factories.PhaseFactory)
+register(factories.PotFactory)
+register(factories.ProjectFactory)
+register(factories.ResidentFactory)
+register(factories.BallotFactory)
+register(factories.ProposalFactory)
+register(factories.CommentFactory)
+register(factories.PilotFactory)
+register(factories.PilotReportFactory)
+
+
+def shared_path(*parts: str) -> Path:
+    """A file under ../shared, or a clean skip when the folder is absent (fresh clone)."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"{path} is absent (../shared is not beside this checkout)")
+    return path
+
+
+@pytest.fixture
+def shared() -> Path:
+    if not SHARED.is_dir():
+        pytest.skip("../shared is not beside this checkout")
+    return SHARED
+
+
+def _on_postgres() -> bool:
+    from django.db import connection
+
+    return connection.vendor == "postgresql"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.get_closest_marker("postgres") and not os.environ.get(
+            "DATABASE_URL", ""
+        ).startswith(("postgres://", "postgresql://")):
+            item.add_marker(pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL (CI does)"))
+        if item.get_closest_marker("redis") and not os.environ.get("REDIS_URL"):
+            item.add_marker(pytest.mark.skip(reason="needs Redis: set REDIS_URL (CI does)"))
+
+
+@pytest.fixture(autouse=True)
+def _sms_to_locmem(settings: pytest.FixtureRequest) -> Iterator[None]:
+    """Every test sends SMS into sms.outbox, never to the console or a gateway."""
+    from sms import outbox
+
+    settings.SMS_BACKEND = "sms.backends.locmem.SmsBackend"  # type: ignore[attr-defined]
+    outbox.messages.clear()
+    yield
+    outbox.messages.clear()
+
+
+@pytest.fixture
+def on_postgres() -> bool:
+    return _on_postgres()
