@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.http import HttpRequest
 
 from budgets.models import Ballot, CastLog, Phase, Pot, Process, Project
 
@@ -35,15 +36,15 @@ class BallotAdmin(admin.ModelAdmin):
     list_display = ["receipt", "process", "pot", "channel", "cast_at"]
     list_filter = ["process", "channel"]
     fields = ["receipt", "process", "pot", "channel", "cast_at"]
-    readonly_fields = fields
+    readonly_fields = ["receipt", "process", "pot", "channel", "cast_at"]
 
-    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
 
 
@@ -52,4 +53,4 @@ class CastLogAdmin(BallotAdmin):
     list_display = ["receipt", "channel", "cast_at"]
     list_filter = ["channel"]
     fields = ["receipt", "channel", "cast_at"]
-    readonly_fields = fields
+    readonly_fields = ["receipt", "channel", "cast_at"]

@@ -5,6 +5,7 @@ default; ``DJANGO_ENV=production`` turns the defaults into refusals (see
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
@@ -97,7 +98,7 @@ TEMPLATES = [
 
 # --- database -----------------------------------------------------------------------
 DATABASE_URL = env_str("DATABASE_URL", "")
-DATABASES = {
+DATABASES: dict[str, dict[str, Any]] = {
     "default": database_from_url(DATABASE_URL)
     if DATABASE_URL
     else {"ENGINE": "django.db.backends.sqlite3", "NAME": str(BASE_DIR / "db.sqlite3")}
@@ -164,6 +165,10 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# daphne does not serve static files the way runserver does: WhiteNoise serves them, from
+# the app folders directly in development and from collectstatic's output in production.
+WHITENOISE_USE_FINDERS = not PRODUCTION
+WHITENOISE_AUTOREFRESH = DEBUG and not PRODUCTION
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -187,8 +192,8 @@ SPECTACULAR_SETTINGS = {"TITLE": "Just City API", "VERSION": "0.1.0"}
 # nonce. Map tiles are the one third-party origin, and only as images.
 _tile_origin = ""
 if MAP_TILES_URL.startswith("http"):
-    _scheme, _, _rest = MAP_TILES_URL.partition("://")
-    _tile_origin = f"{_scheme}://{_rest.split('/')[0].replace('{s}', '*')}"
+    _tile_scheme, _sep, _tile_rest = MAP_TILES_URL.partition("://")
+    _tile_origin = f"{_tile_scheme}://{_tile_rest.split('/')[0].replace('{s}', '*')}"
 SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF, CSP.NONCE],

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -52,6 +52,14 @@ def _on_postgres() -> bool:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # CI sets JUSTCITY_REQUIRE_SERVICES: there a missing service is a failure, not a skip.
+    if os.environ.get("JUSTCITY_REQUIRE_SERVICES"):
+        if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+            raise pytest.UsageError(
+                "JUSTCITY_REQUIRE_SERVICES is set but DATABASE_URL is not PostgreSQL"
+            )
+        if not os.environ.get("REDIS_URL"):
+            raise pytest.UsageError("JUSTCITY_REQUIRE_SERVICES is set but REDIS_URL is empty")
     for item in items:
         if item.get_closest_marker("postgres") and not os.environ.get(
             "DATABASE_URL", ""
@@ -75,3 +83,14 @@ def _sms_to_locmem(settings: pytest.FixtureRequest) -> Iterator[None]:
 @pytest.fixture
 def on_postgres() -> bool:
     return _on_postgres()
+
+
+@pytest.fixture
+async def close_db_connections_after() -> AsyncIterator[None]:
+    """Async tests open connections in sync_to_async's worker thread; close them so
+    PostgreSQL can drop the test database at the end of the run."""
+    yield
+    from asgiref.sync import sync_to_async
+    from django.db import connections
+
+    await sync_to_async(connections.close_all)()

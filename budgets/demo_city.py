@@ -1,0 +1,298 @@
+"""Riverbend: the deterministic synthetic demo city loaded by ``manage.py load_demo``.
+
+Everything is invented (name, geometry, people) and generated from a fixed seed, so two
+loads give identical data. Loading is idempotent: rows are found by natural keys
+(neighbourhood name, process slug, project short code, ...) and updated in place.
+The voting phase is kept open relative to today so the demo always has a live vote.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from budgets.models import (
+    BallotType,
+    Phase,
+    PhaseKind,
+    Pot,
+    PotFormula,
+    Process,
+    Project,
+    TallyRule,
+)
+from budgets.services import pots_allocate
+from maps.models import Neighbourhood
+from participation.identity import phone_hash
+from participation.models import Comment, Proposal, ProposalStatus, Resident
+
+SEED = 2027
+PROCESS_SLUG = "riverbend-2027"
+STAFF_USERNAME = "demo-staff"
+STAFF_PASSWORD = "demo-staff-password"  # noqa: S105 - documented demo login, refused in production
+
+# A 4 × 3 grid of districts around an invented origin, with jittered inner vertices so
+# the boundaries look like a city's (shared edges, no gaps, no overlaps).
+ORIGIN_LNG, ORIGIN_LAT = -99.50, 39.20
+CELL = 0.018
+COLS, ROWS = 4, 3
+
+NAMES = [
+    "Old Harbour", "Mill Hill", "Eastgate", "Cedar Flats",
+    "Northfield", "Lantern Quarter", "Southbank", "Orchard Park",
+    "Ironworks", "Bellweather", "Greenway", "Stonebridge",
+]  # fmt: skip
+
+PROJECTS_CITYWIDE = [
+    ("Solar bus shelters with live arrival screens", "60000"),
+    ("Free public Wi-Fi in all libraries", "45000"),
+    ("Air-quality sensors near every school", "38000"),
+    ("Accessible crossing signals (audio + tactile)", "52000"),
+    ("Bike-share stations in underserved districts", "90000"),
+    ("Open data portal for city budgets", "25000"),
+    ("Flood early-warning sensors on the river", "70000"),
+    ("Multilingual 311 by SMS", "30000"),
+]
+PROJECTS_LOCAL = [
+    "Smart street lighting on main streets",
+    "Community tool library with online booking",
+    "Shade trees with soil-moisture sensors",
+    "Digital skills classes for seniors",
+    "Safer school routes with traffic counters",
+    "Public EV chargers at the community centre",
+    "Heat-refuge room with air conditioning",
+    "Pocket park with water fountain",
+    "Repair café and e-waste drop-off",
+    "Youth maker space with 3D printers",
+    "Covered market stalls with card readers",
+    "Playground lighting on timers",
+]
+
+
+def _grid_vertices(rng: random.Random) -> list[list[tuple[float, float]]]:
+    points = []
+    for row in range(ROWS + 1):
+        line = []
+        for col in range(COLS + 1):
+            jitter_x = 0.0 if col in (0, COLS) else rng.uniform(-0.25, 0.25) * CELL
+            jitter_y = 0.0 if row in (0, ROWS) else rng.uniform(-0.25, 0.25) * CELL
+            line.append(
+                (
+                    round(ORIGIN_LNG + col * CELL + jitter_x, 6),
+                    round(ORIGIN_LAT + row * CELL + jitter_y, 6),
+                )
+            )
+        points.append(line)
+    return points
+
+
+def neighbourhood_specs() -> list[dict[str, Any]]:
+    rng = random.Random(SEED)
+    grid = _grid_vertices(rng)
+    specs = []
+    for index, name in enumerate(NAMES):
+        row, col = divmod(index, COLS)
+        ring = [grid[row][col], grid[row][col + 1], grid[row + 1][col + 1], grid[row + 1][col]]
+        ring.append(ring[0])
+        population = rng.randrange(8_000, 42_000, 100)
+        share = rng.uniform
+        demographics = {
+            "women": int(population * share(0.48, 0.53)),
+            "age_18_29": int(population * share(0.14, 0.26)),
+            "age_65_plus": int(population * share(0.10, 0.24)),
+            "renters": int(population * share(0.25, 0.70)),
+            "low_income": int(population * share(0.08, 0.38)),
+            "limited_english": int(population * share(0.02, 0.22)),
+        }
+        need = Decimal(str(round(0.6 + 1.6 * demographics["low_income"] / population, 3)))
+        specs.append(
+            {
+                "name": name,
+                "boundary": {"type": "Polygon", "coordinates": [[list(p) for p in ring]]},
+                "population": population,
+                "demographics": demographics,
+                "need_index": need,
+                "centroid": (
+                    sum(p[1] for p in ring[:4]) / 4,
+                    sum(p[0] for p in ring[:4]) / 4,
+                ),
+            }
+        )
+    return specs
+
+
+def _phases(now: dt.datetime) -> list[tuple[str, dt.datetime, dt.datetime]]:
+    day = dt.timedelta(days=1)
+    today = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    voting_start = today - 7 * day
+    voting_end = today + 30 * day
+    return [
+        (PhaseKind.IDEAS, voting_start - 60 * day, voting_start - 30 * day),
+        (PhaseKind.REVIEW, voting_start - 30 * day, voting_start),
+        (PhaseKind.VOTING, voting_start, voting_end),
+        (PhaseKind.RESULTS, voting_end, voting_end + 14 * day),
+        (PhaseKind.IMPLEMENTATION, voting_end + 14 * day, voting_end + 380 * day),
+    ]
+
+
+@transaction.atomic
+def demo_city_load() -> Process:
+    rng = random.Random(SEED + 1)
+    neighbourhoods: list[Neighbourhood] = []
+    for spec in neighbourhood_specs():
+        n, _ = Neighbourhood.objects.update_or_create(
+            name=spec["name"],
+            defaults={
+                "slug": slugify(spec["name"]),
+                "boundary": spec["boundary"],
+                "population": spec["population"],
+                "demographics": spec["demographics"],
+                "need_index": spec["need_index"],
+                "centroid_lat": spec["centroid"][0],
+                "centroid_lng": spec["centroid"][1],
+            },
+        )
+        neighbourhoods.append(n)
+
+    process, _ = Process.objects.update_or_create(
+        slug=PROCESS_SLUG,
+        defaults={
+            "title": "Riverbend Participatory Budget 2027",
+            "description": (
+                "Riverbend residents decide how to spend 1.7 million on smart-city pilots: "
+                "half a million city-wide and 1.2 million shared between neighbourhoods by "
+                "population and need. Vote on the web, by SMS, or on paper at any library."
+            ),
+            "languages": ["en", "es", "fr"],
+            "ballot_type": BallotType.APPROVAL,
+            "min_projects": 1,
+            "rule": TallyRule.MES_COMPLETED,
+            "pot_formula": PotFormula.NEED,
+            "neighbourhood_budget": Decimal("1200000"),
+            "currency": "USD",
+        },
+    )
+    for kind, starts, ends in _phases(timezone.now()):
+        Phase.objects.update_or_create(
+            process=process, kind=kind, defaults={"starts_at": starts, "ends_at": ends}
+        )
+    citywide, _ = Pot.objects.update_or_create(
+        process=process,
+        neighbourhood=None,
+        defaults={"name": "City-wide", "amount": Decimal("500000")},
+    )
+    if not process.ballots.exists():
+        pots_allocate(process=process)
+    local_pots = {p.neighbourhood_id: p for p in process.pots.exclude(neighbourhood=None)}
+
+    code = 1
+    for title, citywide_cost in PROJECTS_CITYWIDE:
+        n = neighbourhoods[rng.randrange(len(neighbourhoods))]
+        _project(process, citywide, code, title, Decimal(citywide_cost), n, rng, located=True)
+        code += 1
+    for n, title in zip(neighbourhoods, PROJECTS_LOCAL, strict=True):
+        pot = local_pots[n.pk]
+        cost = (pot.amount * Decimal(rng.uniform(0.3, 0.6))).quantize(Decimal("1000"))
+        _project(process, pot, code, f"{n.name}: {title}", cost, n, rng, located=True)
+        code += 1
+
+    residents = [
+        Resident.objects.update_or_create(
+            phone_hash=phone_hash(f"+1555010{i:04d}"),
+            defaults={
+                "phone_e164": f"+1555010{i:04d}",
+                "neighbourhood": neighbourhoods[i % len(neighbourhoods)],
+                "language": ["en", "es", "fr"][i % 3],
+                "first_channel": ["web", "sms"][i % 2],
+            },
+        )[0]
+        for i in range(6)
+    ]
+    ideas = [
+        ("Water fountains in every park", "Summers are getting hotter; we need free water."),
+        ("Bus stop benches with shade", "Older neighbours wait in the sun for 20 minutes."),
+        ("Translate council notices", "Half my street reads Spanish first."),
+        ("Sensors for the flooding underpass", "It floods every spring and cars get stuck."),
+        ("Night lighting on the river path", "Women avoid the path after dark."),
+    ]
+    for i, (title, body) in enumerate(ideas):
+        n = neighbourhoods[(i * 5) % len(neighbourhoods)]
+        lat, lng = _inside(n, rng)
+        proposal, _ = Proposal.objects.update_or_create(
+            process=process,
+            title=title,
+            defaults={
+                "author": residents[i % len(residents)],
+                "body": body,
+                "lat": lat,
+                "lng": lng,
+                "neighbourhood": n,
+                "status": ProposalStatus.APPROVED,
+                "language": "en",
+            },
+        )
+        if not proposal.comments.exists():
+            first = Comment.objects.create(
+                proposal=proposal, author=residents[(i + 1) % 6], body="I would use this daily."
+            )
+            Comment.objects.create(
+                proposal=proposal,
+                author=residents[(i + 2) % 6],
+                parent=first,
+                body="Same here, especially in the evenings.",
+            )
+
+    user_model = get_user_model()
+    staff, created = user_model.objects.get_or_create(
+        username=STAFF_USERNAME, defaults={"is_staff": True, "is_superuser": True}
+    )
+    if created or not staff.check_password(STAFF_PASSWORD):
+        staff.set_password(STAFF_PASSWORD)
+        staff.save()
+    return process
+
+
+def _inside(n: Neighbourhood, rng: random.Random) -> tuple[float, float]:
+    ring = n.boundary["coordinates"][0]
+    lats = [p[1] for p in ring]
+    lngs = [p[0] for p in ring]
+    # Stay well inside the jittered cell: the middle third of its bounding box.
+    lat_lo, lat_hi = min(lats), max(lats)
+    lng_lo, lng_hi = min(lngs), max(lngs)
+    lat = lat_lo + (lat_hi - lat_lo) * rng.uniform(0.4, 0.6)
+    lng = lng_lo + (lng_hi - lng_lo) * rng.uniform(0.4, 0.6)
+    return round(lat, 6), round(lng, 6)
+
+
+def _project(
+    process: Process,
+    pot: Pot,
+    code: int,
+    title: str,
+    cost: Decimal,
+    n: Neighbourhood,
+    rng: random.Random,
+    *,
+    located: bool,
+) -> Project:
+    lat, lng = _inside(n, rng) if located else (None, None)
+    project, _ = Project.objects.update_or_create(
+        process=process,
+        short_code=code,
+        defaults={
+            "pot": pot,
+            "title": title,
+            "cost": cost,
+            "neighbourhood": n,
+            "lat": lat,
+            "lng": lng,
+        },
+    )
+    return project

@@ -1,0 +1,313 @@
+"""Writes of the budgets app. ``ballot_cast`` is the only way a ballot is written: the
+web ballot page, the SMS ``VOTE`` command, staff paper entry and the API all call it."""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import ROUND_DOWN, Decimal
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from budgets.ballot_validation import BallotProblem, Choice, ballot_problems
+from budgets.events import broadcast_on_commit
+from budgets.models import (
+    Ballot,
+    BallotType,
+    CastLog,
+    Channel,
+    PhaseKind,
+    Pot,
+    PotFormula,
+    Process,
+    Project,
+    Selection,
+)
+from budgets.pseudonyms import ballot_pseudonym
+from budgets.receipts import receipt_new
+from maps.models import Neighbourhood
+from participation.models import Resident
+
+logger = logging.getLogger(__name__)
+
+
+class BallotInvalid(Exception):
+    """The cast was refused; ``problems`` says every reason, for the caller to render."""
+
+    def __init__(self, problems: Sequence[BallotProblem]) -> None:
+        super().__init__("; ".join(p.code for p in problems))
+        self.problems = list(problems)
+
+
+@dataclass(frozen=True)
+class PotReceipt:
+    pot_id: int
+    pot_name: str
+    receipt: str
+    replaced_previous: bool
+    total_cost: Decimal
+    remaining: Decimal
+    project_codes: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class CastResult:
+    receipts: tuple[PotReceipt, ...]
+    cast_at: datetime
+
+    @property
+    def replaced_previous(self) -> bool:
+        return any(r.replaced_previous for r in self.receipts)
+
+
+def _voting_window_problem(process: Process, now: datetime) -> BallotProblem | None:
+    phase = process.phases.filter(kind=PhaseKind.VOTING).first()
+    if phase is None or now < phase.starts_at:
+        return BallotProblem("voting_not_open")
+    if now >= phase.ends_at:
+        # The end instant itself is closed: [starts_at, ends_at).
+        return BallotProblem("voting_closed")
+    return None
+
+
+def ballot_cast(
+    *, resident: Resident, process: Process, choices: Sequence[Choice], channel: str
+) -> CastResult:
+    """Validate and record ``resident``'s ballot, replacing any earlier one.
+
+    - Validates every rule of the process (phase window by the server clock, projects,
+      counts, budget cap, points) and raises BallotInvalid with all problems found.
+    - Choices may span several pots (a city-wide pot and the resident's neighbourhood
+      pot): one ballot per pot is written; re-casting replaces only the pots cast now.
+    - Concurrency: the resident's row is locked (SELECT ... FOR UPDATE) for the whole
+      transaction, so casts by one resident are serialised; the (pot, voter) unique
+      constraint stops a second counted ballot even if this lock were bypassed.
+    - Side effects (turnout event) are scheduled on commit only.
+    """
+    if channel not in Channel.values:
+        raise ValueError(f"unknown channel {channel!r}")
+    with transaction.atomic():
+        Resident.objects.select_for_update().filter(pk=resident.pk).first()
+        now = timezone.now()
+        window = _voting_window_problem(process, now)
+        if window is not None:
+            raise BallotInvalid([window])
+        by_pot, problems = _resolve_choices(resident=resident, process=process, choices=choices)
+        pots = {pot.pk: pot for pot in Pot.objects.filter(pk__in=by_pot)}
+        for pot_id, chosen in by_pot.items():
+            problems += ballot_problems(process=process, pot=pots[pot_id], chosen=chosen)
+        if not choices:
+            problems.append(BallotProblem("empty"))
+        if problems:
+            raise BallotInvalid(_dedupe(problems))
+        receipts = tuple(
+            _write_pot_ballot(
+                resident=resident,
+                process=process,
+                pot=pots[pot_id],
+                chosen=chosen,
+                channel=channel,
+                now=now,
+            )
+            for pot_id, chosen in sorted(by_pot.items())
+        )
+        broadcast_on_commit(
+            process.pk,
+            {"kind": "turnout", "data": {"ballots": process_turnout(process)}},
+        )
+    return CastResult(receipts=receipts, cast_at=now)
+
+
+def process_turnout(process: Process) -> int:
+    """Residents with at least one counted ballot in the process."""
+    return Ballot.objects.filter(process=process).values("voter").distinct().count()
+
+
+def _dedupe(problems: list[BallotProblem]) -> list[BallotProblem]:
+    seen: set[tuple[str, tuple[tuple[str, object], ...]]] = set()
+    unique = []
+    for problem in problems:
+        key = (problem.code, tuple(sorted((k, str(v)) for k, v in problem.params.items())))
+        if key not in seen:
+            seen.add(key)
+            unique.append(problem)
+    return unique
+
+
+def _resolve_choices(
+    *, resident: Resident, process: Process, choices: Sequence[Choice]
+) -> tuple[dict[int, list[tuple[Project, int]]], list[BallotProblem]]:
+    ids = [c.project_id for c in choices]
+    projects = {
+        p.pk: p
+        for p in Project.objects.filter(
+            process=process, withdrawn=False, pk__in=ids
+        ).select_related("pot")
+    }
+    problems: list[BallotProblem] = []
+    unknown = [str(i) for i in ids if i not in projects]
+    if unknown:
+        problems.append(BallotProblem("unknown_project", {"codes": ", ".join(unknown)}))
+    counts: dict[int, int] = defaultdict(int)
+    for i in ids:
+        counts[i] += 1
+    dupes = [projects[i] for i, n in counts.items() if n > 1 and i in projects]
+    if dupes:
+        problems.append(
+            BallotProblem(
+                "duplicate_project", {"codes": ", ".join(str(p.short_code) for p in dupes)}
+            )
+        )
+    by_pot: dict[int, list[tuple[Project, int]]] = defaultdict(list)
+    seen: set[int] = set()
+    for choice in choices:
+        project = projects.get(choice.project_id)
+        if project is None or project.pk in seen:
+            continue
+        seen.add(project.pk)
+        pot = project.pot
+        if pot.neighbourhood_id is not None and pot.neighbourhood_id != resident.neighbourhood_id:
+            code = (
+                "neighbourhood_needed"
+                if resident.neighbourhood_id is None
+                else "wrong_neighbourhood"
+            )
+            problems.append(BallotProblem(code, {"codes": project.short_code, "pot": pot.name}))
+            continue
+        by_pot[pot.pk].append((project, choice.points))
+    return dict(by_pot), problems
+
+
+def _write_pot_ballot(
+    *,
+    resident: Resident,
+    process: Process,
+    pot: Pot,
+    chosen: list[tuple[Project, int]],
+    channel: str,
+    now: datetime,
+) -> PotReceipt:
+    voter = ballot_pseudonym(resident_id=resident.pk, pot_id=pot.pk)
+    receipt = receipt_new()
+    ballot = Ballot.objects.select_for_update().filter(pot=pot, voter=voter).first()
+    replaced = ballot is not None
+    if ballot is None:
+        try:
+            with transaction.atomic():
+                ballot = Ballot.objects.create(
+                    process=process,
+                    pot=pot,
+                    voter=voter,
+                    channel=channel,
+                    receipt=receipt,
+                    cast_at=now,
+                )
+        except IntegrityError:
+            # Only reachable if another transaction inserted this voter's ballot without
+            # holding the resident lock; the constraint has done its job. Refuse, loudly.
+            logger.error("duplicate ballot insert refused by constraint (pot %s)", pot.pk)
+            raise
+    else:
+        ballot.channel = channel
+        ballot.receipt = receipt
+        ballot.cast_at = now
+        ballot.save(update_fields=["channel", "receipt", "cast_at"])
+        ballot.selections.all().delete()
+    ranked = process.ballot_type == BallotType.RANKED
+    Selection.objects.bulk_create(
+        Selection(
+            ballot=ballot,
+            project=project,
+            points=1 if ranked else points,
+            rank=position if ranked else None,
+        )
+        for position, (project, points) in enumerate(chosen, start=1)
+    )
+    CastLog.objects.create(ballot=ballot, receipt=receipt, channel=channel, cast_at=now)
+    total = sum((p.cost for p, _ in chosen), Decimal(0))
+    return PotReceipt(
+        pot_id=pot.pk,
+        pot_name=pot.name,
+        receipt=receipt,
+        replaced_previous=replaced,
+        total_cost=total,
+        remaining=pot.amount - total,
+        project_codes=tuple(p.short_code for p, _ in chosen),
+    )
+
+
+# --- pots ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PotShare:
+    neighbourhood_id: int
+    name: str
+    weight: Decimal
+    amount: Decimal
+
+
+def pot_shares(
+    *, total: Decimal, formula: str, neighbourhoods: Sequence[Neighbourhood]
+) -> list[PotShare]:
+    """Split ``total`` across neighbourhoods by ``formula``, exactly to the cent.
+
+    equal: same weight each; population: weight = population; need: population × need
+    index (Madrid-style: more for larger and needier districts). Amounts are rounded
+    down to cents and the remaining cents go to the largest remainders (ties: by name),
+    so the shares always add up to ``total`` exactly.
+    """
+    if formula == PotFormula.EQUAL:
+        weights = [Decimal(1) for _ in neighbourhoods]
+    elif formula == PotFormula.POPULATION:
+        weights = [Decimal(n.population) for n in neighbourhoods]
+    elif formula == PotFormula.NEED:
+        weights = [Decimal(n.population) * n.need_index for n in neighbourhoods]
+    else:
+        raise ValueError(f"unknown pot formula {formula!r}")
+    weight_sum = sum(weights, Decimal(0))
+    if not neighbourhoods:
+        return []
+    if weight_sum == 0:
+        weights = [Decimal(1) for _ in neighbourhoods]
+        weight_sum = Decimal(len(neighbourhoods))
+    cent = Decimal("0.01")
+    exact = [total * w / weight_sum for w in weights]
+    floored = [e.quantize(cent, rounding=ROUND_DOWN) for e in exact]
+    leftover_cents = int(((total - sum(floored, Decimal(0))) / cent).to_integral_value())
+    order = sorted(
+        range(len(neighbourhoods)), key=lambda i: (-(exact[i] - floored[i]), neighbourhoods[i].name)
+    )
+    for i in order[:leftover_cents]:
+        floored[i] += cent
+    return [
+        PotShare(neighbourhood_id=n.pk, name=n.name, weight=w, amount=a)
+        for n, w, a in zip(neighbourhoods, weights, floored, strict=True)
+    ]
+
+
+def pots_allocate(*, process: Process) -> list[Pot]:
+    """Create or update one pot per neighbourhood with the amounts of ``pot_shares``
+    for the process's formula and neighbourhood budget. Refused once voting has
+    started: the money on a ballot must not change under the voters."""
+    with transaction.atomic():
+        if Ballot.objects.filter(process=process).exists():
+            raise ValueError("pots cannot be reallocated after ballots were cast")
+        shares = pot_shares(
+            total=process.neighbourhood_budget,
+            formula=process.pot_formula,
+            neighbourhoods=list(Neighbourhood.objects.order_by("name")),
+        )
+        pots = []
+        for share in shares:
+            pot, _ = Pot.objects.update_or_create(
+                process=process,
+                neighbourhood_id=share.neighbourhood_id,
+                defaults={"name": share.name, "amount": share.amount},
+            )
+            pots.append(pot)
+    return pots

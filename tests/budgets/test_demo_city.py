@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+from shapely.geometry import shape
+
+from budgets.demo_city import PROCESS_SLUG, STAFF_USERNAME, neighbourhood_specs
+from budgets.models import Phase, Pot, Process, Project
+from maps.models import Neighbourhood
+from participation.models import Comment, Proposal, Resident
+
+pytestmark = pytest.mark.django_db
+
+
+def _snapshot() -> dict[str, object]:
+    return {
+        "neighbourhoods": list(Neighbourhood.objects.values_list("pk", "name", "population")),
+        "processes": list(Process.objects.values_list("pk", "slug")),
+        "pots": list(Pot.objects.values_list("pk", "name", "amount")),
+        "projects": list(Project.objects.values_list("pk", "short_code", "title", "cost", "lat")),
+        "proposals": list(Proposal.objects.values_list("pk", "title")),
+        "comments": Comment.objects.count(),
+        "residents": Resident.objects.count(),
+        "phases": list(Phase.objects.values_list("pk", "kind")),
+    }
+
+
+def test_load_demo_twice_is_idempotent(capsys) -> None:  # type: ignore[no-untyped-def]
+    call_command("load_demo")
+    first = _snapshot()
+    call_command("load_demo")
+    assert _snapshot() == first
+    assert "Demo city ready" in capsys.readouterr().out
+
+
+def test_demo_city_shape() -> None:
+    call_command("load_demo")
+    process = Process.objects.get(slug=PROCESS_SLUG)
+    assert Neighbourhood.objects.count() == 12
+    assert 18 <= process.projects.count() <= 24
+    assert process.phases.get(kind="voting").is_open()
+    assert Proposal.objects.filter(process=process).count() >= 3
+    assert Comment.objects.filter(parent__isnull=False).exists()  # threaded
+    from django.contrib.auth import get_user_model
+
+    assert get_user_model().objects.get(username=STAFF_USERNAME).is_staff
+    # Neighbourhood pots add up exactly to the neighbourhood budget.
+    local = process.pots.exclude(neighbourhood=None)
+    assert sum((p.amount for p in local), Decimal(0)) == process.neighbourhood_budget
+    # Every project fits its pot and sits inside its neighbourhood.
+    for project in process.projects.select_related("pot", "neighbourhood"):
+        assert project.cost <= project.pot.amount
+        from shapely.geometry import Point
+
+        assert shape(project.neighbourhood.boundary).contains(Point(project.lng, project.lat))
+
+
+def test_demo_geometry_is_valid_and_tiles_without_overlap() -> None:
+    shapes = [shape(spec["boundary"]) for spec in neighbourhood_specs()]
+    assert all(s.is_valid for s in shapes)
+    for i, a in enumerate(shapes):
+        for b in shapes[i + 1 :]:
+            assert a.intersection(b).area < 1e-12
+
+
+def test_demo_is_deterministic() -> None:
+    assert neighbourhood_specs() == neighbourhood_specs()
+
+
+def test_load_demo_refused_in_production(settings) -> None:  # type: ignore[no-untyped-def]
+    from django.core.management.base import CommandError
+
+    settings.PRODUCTION = True
+    with pytest.raises(CommandError, match="Refusing to load the demo city in production"):
+        call_command("load_demo")

@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from django.core.management import call_command
+
+from budgets.demo_city import PROCESS_SLUG
+from budgets.models import Process
+from tests.conftest import REPO_ROOT
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def demo() -> Process:
+    call_command("load_demo", verbosity=0)
+    return Process.objects.get(slug=PROCESS_SLUG)
+
+
+def test_process_page_has_map_and_plain_list(client, demo: Process) -> None:  # type: ignore[no-untyped-def]
+    response = client.get(f"/processes/{demo.slug}/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'id="process-map"' in html
+    assert "leaflet" in html
+    # The same projects as a plain table, readable with JavaScript off.
+    for project in demo.projects.all():
+        assert f'id="project-{project.short_code}"' in html
+        assert project.title in html
+    assert 'id="map-data"' in html
+
+
+def test_home_lists_the_process(client, demo: Process) -> None:  # type: ignore[no-untyped-def]
+    response = client.get("/")
+    assert demo.title in response.content.decode()
+    assert "Voting" in response.content.decode()
+
+
+def test_unknown_process_is_404(client, db) -> None:  # type: ignore[no-untyped-def]
+    assert client.get("/processes/nope/").status_code == 404
+
+
+_NO_TILES_PROBE = """
+import django
+django.setup()
+from django.core.management import call_command
+from django.test import Client
+call_command("migrate", verbosity=0)
+call_command("load_demo", verbosity=0)
+r = Client(HTTP_HOST="127.0.0.1").get("/processes/riverbend-2027/")
+print(r.status_code)
+print(r["Content-Security-Policy"])
+print(r.content.decode())
+"""
+
+
+def test_map_works_without_tiles(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """With MAP_TILES_URL empty the page has no tile layer and no third-party origin,
+    and still draws neighbourhoods and projects from the inline data."""
+    env = {
+        **{k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DJANGO_ENV"}},
+        "MAP_TILES_URL": "",
+        "DATABASE_URL": f"sqlite:///{tmp_path}/tiles.sqlite3",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", _NO_TILES_PROBE],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    status, csp, html = result.stdout.split("\n", 2)
+    assert status == "200"
+    assert "openstreetmap" not in html
+    assert "openstreetmap" not in csp
+    assert '"layers": []' in html
+    assert 'id="map-data"' in html
+
+
+def test_neighbourhood_geojson(client, demo: Process) -> None:  # type: ignore[no-untyped-def]
+    data = client.get("/maps/neighbourhoods.geojson").json()
+    assert data["type"] == "FeatureCollection"
+    assert len(data["features"]) == 12

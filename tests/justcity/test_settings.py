@@ -1,0 +1,106 @@
+"""Production mode refuses insecure settings; with good ones `check --deploy` is clean."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+
+from tests.conftest import REPO_ROOT
+
+GOOD = {
+    "DJANGO_ENV": "production",
+    "SECRET_KEY": "s" + "k3Jq9vLx2Wm8Rt5Yp0Zb7Nc4Hd6Fg1Ae" * 2,
+    "BALLOT_KEY": "b" + "Q8wE3rT6yU1iO4pA7sD0fG2hJ5kL9zXc" * 2,
+    "PHONE_KEY": "p" + "M2nB5vC8xZ1aS4dF7gH0jK3lQ6wE9rTy" * 2,
+    "ALLOWED_HOSTS": "vote.example.org",
+    "DATABASE_URL": "postgres://justcity@127.0.0.1:5432/justcity",
+    "REDIS_URL": "redis://127.0.0.1:6379/0",
+    "PUBLIC_BASE_URL": "https://vote.example.org",
+    "SMS_BACKEND": "sms.backends.twilio.SmsBackend",
+    "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
+    "TWILIO_AUTH_TOKEN": "t" * 32,
+    "TWILIO_FROM_NUMBER": "+15005550006",
+}
+
+
+def _manage(*args: str, **env_overrides: str | None) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in GOOD and k != "DEBUG"}
+    env.update(GOOD)
+    for key, value in env_overrides.items():
+        if value is None:
+            env.pop(key, None)
+        else:
+            env[key] = value
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_production_with_good_settings_passes_check_deploy() -> None:
+    result = _manage("check", "--deploy", "--fail-level", "WARNING")
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_refuses_missing_secret_key_by_name() -> None:
+    result = _manage("check", SECRET_KEY=None)
+    assert result.returncode != 0
+    assert "SECRET_KEY is missing" in result.stderr
+
+
+def test_production_refuses_weak_and_shared_keys() -> None:
+    result = _manage("check", BALLOT_KEY="short", PHONE_KEY=GOOD["SECRET_KEY"])
+    assert result.returncode != 0
+    assert "BALLOT_KEY is too weak" in result.stderr
+    assert "must all differ" in result.stderr
+
+
+def test_production_refuses_debug_sqlite_http_and_console_sms() -> None:
+    result = _manage(
+        "check",
+        DEBUG="1",
+        DATABASE_URL="sqlite:///prod.db",
+        PUBLIC_BASE_URL="http://vote.example.org",
+        SMS_BACKEND="sms.backends.console.SmsBackend",
+        ALLOWED_HOSTS="*",
+    )
+    assert result.returncode != 0
+    for name in ("DEBUG", "DATABASE_URL", "PUBLIC_BASE_URL", "SMS_BACKEND", "ALLOWED_HOSTS"):
+        assert name in result.stderr
+
+
+def test_production_refuses_missing_twilio_credentials() -> None:
+    result = _manage("check", TWILIO_AUTH_TOKEN=None)
+    assert result.returncode != 0
+    assert "TWILIO_AUTH_TOKEN is missing" in result.stderr
+
+
+def test_bad_typed_value_names_the_variable() -> None:
+    result = _manage("check", DJANGO_ENV="development", DEBUG="maybe")
+    assert result.returncode != 0
+    assert "DEBUG must be a boolean" in result.stderr
+
+
+def test_csp_header_with_nonce_on_html(client, db) -> None:  # type: ignore[no-untyped-def]
+    from budgets.demo_city import PROCESS_SLUG, demo_city_load
+
+    demo_city_load()
+    response = client.get(f"/processes/{PROCESS_SLUG}/")
+    csp = response["Content-Security-Policy"]
+    nonce = csp.split("'nonce-")[1].split("'")[0]
+    assert "object-src 'none'" in csp
+    html = response.content.decode()
+    # Inline scripts run only with this response's nonce; external ones are same-origin.
+    tags = re.findall(r"<script[^>]*>", html)
+    inline = [t for t in tags if "src=" not in t and "application/json" not in t]
+    assert inline, "the map is initialised by an inline script"
+    assert all(f'nonce="{nonce}"' in t for t in inline), inline
+    external = [t for t in tags if "src=" in t]
+    assert all('src="/static/' in t for t in external), external
