@@ -26,7 +26,7 @@ install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
 messages: $(VENV)/.installed
-	$(PY) manage.py compilemessages --ignore=.venv -v 0
+	$(PY) manage.py compile_translations -v 0
 
 migrate: $(VENV)/.installed
 	$(PY) manage.py migrate --noinput -v 0

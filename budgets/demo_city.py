@@ -134,7 +134,8 @@ def _phases(now: dt.datetime) -> list[tuple[str, dt.datetime, dt.datetime]]:
     voting_start = today - 7 * day
     voting_end = today + 30 * day
     return [
-        (PhaseKind.IDEAS, voting_start - 60 * day, voting_start - 30 * day),
+        # The idea box stays open through the vote: ideas feed the next round.
+        (PhaseKind.IDEAS, voting_start - 60 * day, voting_end),
         (PhaseKind.REVIEW, voting_start - 30 * day, voting_start),
         (PhaseKind.VOTING, voting_start, voting_end),
         (PhaseKind.RESULTS, voting_end, voting_end + 14 * day),

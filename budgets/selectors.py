@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from budgets.models import Phase, Process, Project
+from budgets.models import CastLog, Phase, Process, Project
+from budgets.receipts import receipt_normalise
 from maps.selectors import neighbourhoods_feature_collection
 
 
@@ -37,3 +40,38 @@ def process_map_data(process: Process) -> dict[str, Any]:
         if p.lat is not None and p.lng is not None
     ]
     return {"neighbourhoods": neighbourhoods_feature_collection(), "projects": projects}
+
+
+@dataclass(frozen=True)
+class ReceiptStatus:
+    """What a receipt reveals: counted or replaced, and when. Never the choices."""
+
+    counted: bool
+    cast_at: datetime
+    channel: str
+    process_title: str
+    pot_name: str
+    replaced_at: datetime | None
+
+
+def receipt_status(code: str) -> ReceiptStatus | None:
+    normalised = receipt_normalise(code)
+    if not normalised:
+        return None
+    log = (
+        CastLog.objects.select_related("ballot__pot", "ballot__process")
+        .filter(receipt=normalised)
+        .first()
+    )
+    if log is None:
+        return None
+    ballot = log.ballot
+    counted = ballot.receipt == log.receipt
+    return ReceiptStatus(
+        counted=counted,
+        cast_at=log.cast_at,
+        channel=log.channel,
+        process_title=ballot.process.title,
+        pot_name=ballot.pot.name,
+        replaced_at=None if counted else ballot.cast_at,
+    )
