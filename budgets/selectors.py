@@ -15,8 +15,10 @@ from maps.selectors import neighbourhoods_feature_collection
 
 
 def process_current_phase(process: Process, when: object | None = None) -> Phase | None:
+    """The open phase that started last (an idea box may stay open through the vote:
+    then the vote is what the process is "in")."""
     now = when or timezone.now()
-    return process.phases.filter(starts_at__lte=now, ends_at__gt=now).first()
+    return process.phases.filter(starts_at__lte=now, ends_at__gt=now).order_by("-starts_at").first()
 
 
 def projects_on_ballot(process: Process) -> QuerySet[Project]:

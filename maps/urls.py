@@ -5,4 +5,5 @@ from maps import views
 app_name = "maps"
 urlpatterns = [
     path("neighbourhoods.geojson", views.neighbourhoods_geojson, name="neighbourhoods-geojson"),
+    path("locate", views.locate, name="locate"),
 ]
