@@ -23,6 +23,7 @@ class TallyRule(models.TextChoices):
     GREEDY_THRESHOLD = "greedy_threshold", _("Greedy with a minimum-votes threshold")
     MES = "mes_cost", _("Method of Equal Shares")
     MES_COMPLETED = "mes_cost_completed", _("Method of Equal Shares with completion")
+    MES_ADD1 = "mes_cost_add1_esnet", _("Method of Equal Shares, Add1 (as equalshares.net)")
 
 
 class PotFormula(models.TextChoices):
@@ -283,3 +284,25 @@ class CastLog(AppendOnlyModel):
 
     class Meta:
         ordering = ["cast_at"]
+
+
+class TallyRun(models.Model):
+    """One computed result of one pot, frozen when results are published: the rule, the
+    funded projects and every project's explanation (JSON from the rules engine), so a
+    published result can be audited and re-counted later even if the code changes."""
+
+    pot = models.ForeignKey(Pot, on_delete=models.PROTECT, related_name="tally_runs")
+    rule = models.CharField(max_length=32)
+    computed_at = models.DateTimeField()
+    ballots_counted = models.PositiveIntegerField()
+    budget = models.DecimalField(max_digits=16, decimal_places=2)
+    spent = models.DecimalField(max_digits=16, decimal_places=2)
+    selected = models.JSONField(default=list, help_text=_("Project ids, in funding order"))
+    outcome = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-computed_at"]
+        get_latest_by = "computed_at"
+
+    def __str__(self) -> str:
+        return f"{self.pot} — {self.rule} @ {self.computed_at:%Y-%m-%d %H:%M}"

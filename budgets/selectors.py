@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from budgets.models import CastLog, Phase, Process, Project
+from budgets.models import CastLog, Phase, PotFormula, Process, Project
 from budgets.receipts import receipt_normalise
+from maps.models import Neighbourhood
 from maps.selectors import neighbourhoods_feature_collection
 
 
@@ -76,4 +78,54 @@ def receipt_status(code: str) -> ReceiptStatus | None:
         process_title=ballot.process.title,
         pot_name=ballot.pot.name,
         replaced_at=None if counted else ballot.cast_at,
+    )
+
+
+@dataclass(frozen=True)
+class PotAllocation:
+    """How a process's money is split, for the public pots page and API."""
+
+    formula: str
+    formula_label: str
+    neighbourhood_budget: Decimal
+    citywide_amount: Decimal | None
+    shares: list[dict[str, Any]]
+
+
+def pot_allocation(process: Process) -> PotAllocation:
+    from budgets.services import pot_shares
+
+    neighbourhood_pots = {p.neighbourhood_id: p for p in process.pots.exclude(neighbourhood=None)}
+    neighbourhoods = [
+        n for n in Neighbourhood.objects.order_by("name") if n.pk in neighbourhood_pots
+    ]
+    shares = pot_shares(
+        total=process.neighbourhood_budget,
+        formula=process.pot_formula,
+        neighbourhoods=neighbourhoods,
+    )
+    weight_total = sum((s.weight for s in shares), Decimal(0))
+    by_id = {n.pk: n for n in neighbourhoods}
+    citywide = process.pots.filter(neighbourhood=None).first()
+    return PotAllocation(
+        formula=process.pot_formula,
+        formula_label=str(PotFormula(process.pot_formula).label),
+        neighbourhood_budget=process.neighbourhood_budget,
+        citywide_amount=citywide.amount if citywide else None,
+        shares=[
+            {
+                "neighbourhood": share.name,
+                "population": next(
+                    n.population for n in neighbourhoods if n.pk == share.neighbourhood_id
+                ),
+                "need_index": next(
+                    n.need_index for n in neighbourhoods if n.pk == share.neighbourhood_id
+                ),
+                "weight": share.weight,
+                "weight_share": (share.weight / weight_total) if weight_total else Decimal(0),
+                "formula_amount": share.amount,
+                "pot_amount": neighbourhood_pots[share.neighbourhood_id].amount,
+            }
+            for share in shares
+        ],
     )

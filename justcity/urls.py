@@ -8,6 +8,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/", include("budgets.api_urls")),
     path("maps/", include("maps.urls")),
     path("", include("frontend.urls")),
 ]

@@ -1,0 +1,133 @@
+"""Output serializers of the public budgets API. Nothing here carries a ballot's
+choices or a voter; counts appear only inside published results."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from budgets.models import Phase, Pot, Process, Project
+
+
+class PhaseOut(serializers.ModelSerializer[Phase]):
+    class Meta:
+        model = Phase
+        fields = ["kind", "starts_at", "ends_at"]
+
+
+class PotOut(serializers.ModelSerializer[Pot]):
+    neighbourhood = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+
+    class Meta:
+        model = Pot
+        fields = ["id", "name", "neighbourhood", "amount"]
+
+
+class ProcessOut(serializers.ModelSerializer[Process]):
+    phases = PhaseOut(many=True, read_only=True)
+    pots = PotOut(many=True, read_only=True)
+    current_phase = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Process
+        fields = [
+            "id",
+            "slug",
+            "title",
+            "description",
+            "languages",
+            "ballot_type",
+            "min_projects",
+            "max_projects",
+            "max_total_cost",
+            "max_points_per_project",
+            "max_total_points",
+            "rule",
+            "min_votes_threshold",
+            "pot_formula",
+            "neighbourhood_budget",
+            "currency",
+            "results_published_at",
+            "current_phase",
+            "phases",
+            "pots",
+        ]
+
+    def get_current_phase(self, process: Process) -> str | None:
+        from budgets.selectors import process_current_phase
+
+        phase = process_current_phase(process)
+        return phase.kind if phase else None
+
+
+class ProjectOut(serializers.ModelSerializer[Project]):
+    pot = serializers.PrimaryKeyRelatedField(read_only=True)
+    neighbourhood = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+
+    class Meta:
+        model = Project
+        fields = [
+            "id",
+            "short_code",
+            "title",
+            "description",
+            "cost",
+            "pot",
+            "neighbourhood",
+            "lat",
+            "lng",
+            "implementation_status",
+            "implementation_note",
+        ]
+
+
+class ReceiptOut(serializers.Serializer[Any]):
+    counted = serializers.BooleanField()
+    cast_at = serializers.DateTimeField()
+    channel = serializers.CharField()
+    process_title = serializers.CharField()
+    pot_name = serializers.CharField()
+    replaced_at = serializers.DateTimeField(allow_null=True)
+
+
+class ProjectResultOut(serializers.Serializer[Any]):
+    project_id = serializers.IntegerField(source="project.pk")
+    short_code = serializers.IntegerField(source="project.short_code")
+    title = serializers.CharField(source="project.title")
+    cost = serializers.DecimalField(source="project.cost", max_digits=16, decimal_places=2)
+    votes = serializers.IntegerField()
+    score = serializers.DecimalField(max_digits=20, decimal_places=2)
+    funded = serializers.BooleanField()
+    reason_code = serializers.CharField()
+    reason = serializers.CharField()
+
+
+class PotResultOut(serializers.Serializer[Any]):
+    pot_id = serializers.IntegerField(source="pot.pk")
+    pot = serializers.CharField(source="pot.name")
+    rule = serializers.CharField()
+    rule_label = serializers.CharField()
+    budget = serializers.DecimalField(max_digits=16, decimal_places=2)
+    spent = serializers.DecimalField(max_digits=16, decimal_places=2)
+    ballots = serializers.IntegerField()
+    computed_at = serializers.DateTimeField()
+    projects = ProjectResultOut(many=True)
+
+
+class PotShareOut(serializers.Serializer[Any]):
+    neighbourhood = serializers.CharField()
+    population = serializers.IntegerField()
+    need_index = serializers.DecimalField(max_digits=6, decimal_places=3)
+    weight = serializers.DecimalField(max_digits=24, decimal_places=3)
+    weight_share = serializers.DecimalField(max_digits=12, decimal_places=8)
+    formula_amount = serializers.DecimalField(max_digits=16, decimal_places=2)
+    pot_amount = serializers.DecimalField(max_digits=16, decimal_places=2)
+
+
+class PotAllocationOut(serializers.Serializer[Any]):
+    formula = serializers.CharField()
+    formula_label = serializers.CharField()
+    neighbourhood_budget = serializers.DecimalField(max_digits=16, decimal_places=2)
+    citywide_amount = serializers.DecimalField(max_digits=16, decimal_places=2, allow_null=True)
+    shares = PotShareOut(many=True)
