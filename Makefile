@@ -50,10 +50,18 @@ lint: $(VENV)/.installed-dev
 typecheck: $(VENV)/.installed-dev
 	$(VENV)/bin/mypy maps participation budgets sms frontend justcity
 
-pytest: $(VENV)/.installed-dev messages
-	$(PY) -m pytest
+# Browser tests run in their own pytest call: Playwright's sync API keeps an event loop
+# for the session, which breaks async tests collected after it (GOTCHAS.md).
+# axe-core (accessibility checks injected by the browser tests), pinned in package-lock.json.
+node_modules/axe-core/axe.min.js: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+pytest: $(VENV)/.installed-dev messages node_modules/axe-core/axe.min.js
+	$(PY) -m pytest -m "not browser"
+	$(PY) -m pytest -m browser
 
 test: lint typecheck pytest
 
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) db.sqlite3 staticfiles .mypy_cache .pytest_cache .ruff_cache node_modules test-artifacts

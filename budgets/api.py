@@ -3,6 +3,7 @@ Read-only; results answer 404 with a reason until they are published."""
 
 from __future__ import annotations
 
+from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics
@@ -40,8 +41,12 @@ class ProcessDetail(generics.RetrieveAPIView[Process]):
 class ProjectList(generics.ListAPIView[Project]):
     serializer_class = ProjectOut
     filterset_fields = ["pot", "neighbourhood__slug", "implementation_status"]
+    # For schema generation (drf-spectacular calls get_queryset without URL kwargs).
+    queryset = Project.objects.none()
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self) -> QuerySet[Project]:
+        if getattr(self, "swagger_fake_view", False):
+            return Project.objects.none()
         process = get_object_or_404(Process, slug=self.kwargs["slug"])
         return projects_on_ballot(process)
 

@@ -37,6 +37,10 @@ _MESSAGES: dict[str, Any] = {
     "unknown_project": _("There is no project {codes} on this ballot."),
     "duplicate_project": _("Project {codes} is chosen more than once."),
     "wrong_neighbourhood": _("Project {codes} belongs to another neighbourhood's ballot ({pot})."),
+    "voted_in_other_neighbourhood": _(
+        "You already voted on the {pot} neighbourhood ballot; one neighbourhood ballot per "
+        "resident."
+    ),
     "neighbourhood_needed": _(
         "Project {codes} is on a neighbourhood ballot: tell us your neighbourhood first."
     ),

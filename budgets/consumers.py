@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -7,6 +8,8 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from budgets.events import process_group
 from budgets.models import Process
+
+logger = logging.getLogger(__name__)
 
 
 class ProcessEventsConsumer(AsyncJsonWebsocketConsumer):
@@ -21,13 +24,24 @@ class ProcessEventsConsumer(AsyncJsonWebsocketConsumer):
         if not exists:
             await self.close(code=4404)
             return
-        self.group = process_group(process_id)
-        await self.channel_layer.group_add(self.group, self.channel_name)
+        group = process_group(process_id)
+        try:
+            await self.channel_layer.group_add(group, self.channel_name)
+        except Exception:
+            # Channel layer (Redis) down: refuse the socket quietly; pages work without
+            # live updates and the client retries with backoff.
+            logger.warning("live events unavailable for process %s", process_id, exc_info=True)
+            await self.close(code=4503)
+            return
+        self.group = group
         await self.accept()
 
     async def disconnect(self, code: int) -> None:
         if self.group:
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+            try:
+                await self.channel_layer.group_discard(self.group, self.channel_name)
+            except Exception:
+                logger.warning("could not leave %s", self.group, exc_info=True)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         # Read-only stream: answer pings so clients can detect a dead connection.

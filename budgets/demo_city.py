@@ -60,6 +60,9 @@ PROJECTS_CITYWIDE = [
     ("Flood early-warning sensors on the river", "70000"),
     ("Multilingual 311 by SMS", "30000"),
 ]
+# Added after the neighbourhood projects (short code 21) so a city-wide ballot can go
+# over budget: the eight above total 410,000 of the 500,000 pot.
+PROJECT_BIG = ("Fibre backbone along the river", "150000")
 PROJECTS_LOCAL = [
     "Smart street lighting on main streets",
     "Community tool library with online booking",
@@ -203,6 +206,10 @@ def demo_city_load() -> Process:
         cost = (pot.amount * Decimal(rng.uniform(0.3, 0.6))).quantize(Decimal("1000"))
         _project(process, pot, code, f"{n.name}: {title}", cost, n, rng, located=True)
         code += 1
+    big_title, big_cost = PROJECT_BIG
+    _project(
+        process, citywide, code, big_title, Decimal(big_cost), neighbourhoods[0], rng, located=True
+    )
 
     residents = [
         Resident.objects.update_or_create(

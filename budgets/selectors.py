@@ -115,12 +115,8 @@ def pot_allocation(process: Process) -> PotAllocation:
         shares=[
             {
                 "neighbourhood": share.name,
-                "population": next(
-                    n.population for n in neighbourhoods if n.pk == share.neighbourhood_id
-                ),
-                "need_index": next(
-                    n.need_index for n in neighbourhoods if n.pk == share.neighbourhood_id
-                ),
+                "population": by_id[share.neighbourhood_id].population,
+                "need_index": by_id[share.neighbourhood_id].need_index,
                 "weight": share.weight,
                 "weight_share": (share.weight / weight_total) if weight_total else Decimal(0),
                 "formula_amount": share.amount,

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from budgets.ballot_validation import BallotProblem, Choice, ballot_problems
@@ -182,7 +183,29 @@ def _resolve_choices(
             problems.append(BallotProblem(code, {"codes": project.short_code, "pot": pot.name}))
             continue
         by_pot[pot.pk].append((project, choice.points))
+    problems += _other_neighbourhood_problems(resident=resident, process=process, pot_ids=by_pot)
     return dict(by_pot), problems
+
+
+def _other_neighbourhood_problems(
+    *, resident: Resident, process: Process, pot_ids: Iterable[int]
+) -> list[BallotProblem]:
+    """A resident who changed neighbourhood must not also vote in the new one's pot:
+    one neighbourhood ballot per resident per process."""
+    local = set(pot_ids)
+    local &= set(process.pots.exclude(neighbourhood=None).values_list("pk", flat=True))
+    if not local:
+        return []
+    others = list(process.pots.exclude(neighbourhood=None).exclude(pk__in=local))
+    if not others:
+        return []
+    match = Q()
+    for pot in others:
+        match |= Q(pot=pot, voter=ballot_pseudonym(resident_id=resident.pk, pot_id=pot.pk))
+    earlier = Ballot.objects.filter(match).select_related("pot").first()
+    if earlier is None:
+        return []
+    return [BallotProblem("voted_in_other_neighbourhood", {"pot": earlier.pot.name})]
 
 
 def _write_pot_ballot(

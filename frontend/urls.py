@@ -1,9 +1,31 @@
-from django.urls import path
+from __future__ import annotations
 
-from frontend import views
+from django.urls import path, re_path
+
+from frontend.views import account, ballot, ideas, maps, pages, projects, receipts, results
 
 app_name = "frontend"
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("processes/<slug:slug>/", views.process_detail, name="process"),
+    path("", pages.home, name="home"),
+    path("neighbourhoods/", pages.neighbourhood_list, name="neighbourhoods"),
+    path("neighbourhoods/<slug:slug>/", pages.neighbourhood_detail, name="neighbourhood"),
+    path("processes/<slug:slug>/", pages.process_detail, name="process"),
+    path("processes/<slug:slug>/map/", maps.process_map, name="map"),
+    path("processes/<slug:slug>/propose/", ideas.propose, name="propose"),
+    path("processes/<slug:slug>/ballot/", ballot.ballot, name="ballot"),
+    path("processes/<slug:slug>/results/", results.results, name="results"),
+    path("processes/<slug:slug>/delivery/", results.delivery, name="delivery"),
+    path("proposals/<int:pk>/", ideas.proposal_detail, name="proposal"),
+    path("proposals/<int:pk>/comments/", ideas.comment_create, name="comment"),
+    path("proposals/<int:pk>/support/", ideas.support_toggle, name="support"),
+    path("projects/<int:pk>/", projects.project_detail, name="project"),
+    path("receipt/", receipts.receipt_check, name="receipt-check"),
+    # /receipt/<code> as printed on paper; a trailing slash is accepted too.
+    re_path(r"^receipt/(?P<code>[^/]{1,64})/?$", receipts.receipt_detail, name="receipt"),
+    path("sign-in/", account.sign_in, name="sign-in"),
+    path("sign-in/code/", account.sign_in_code, name="sign-in-code"),
+    path("sign-in/voter-code/", account.sign_in_voter_code, name="sign-in-voter-code"),
+    path("sign-out/", account.sign_out, name="sign-out"),
+    path("me/neighbourhood/", ballot.neighbourhood_claim, name="neighbourhood-claim"),
+    path("language/", account.language, name="language"),
 ]

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -26,6 +27,14 @@ class InboundMessage(models.Model):
     reply = models.TextField(blank=True)
     received_at = models.DateTimeField(auto_now_add=True, db_index=True)
     processed_at = models.DateTimeField(null=True, blank=True)
+    # What the message was read as (``vote``, ``stop``, ``throttled``, ...): the inbound
+    # rate limit counts acted-upon messages by it, and staff can see why a reply was sent.
+    command = models.CharField(max_length=16, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["from_hash", "received_at"], name="sms_inbound_from_recent"),
+        ]
 
     def __str__(self) -> str:
         return self.message_sid
@@ -71,6 +80,9 @@ class OutboundMessage(models.Model):
     in_reply_to = models.ForeignKey(
         InboundMessage, null=True, blank=True, on_delete=models.SET_NULL, related_name="replies"
     )
+    broadcast = models.ForeignKey(
+        "SmsBroadcast", null=True, blank=True, on_delete=models.SET_NULL, related_name="messages"
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -83,3 +95,63 @@ class OutboundMessage(models.Model):
 
     def __str__(self) -> str:
         return f"SMS #{self.pk} ({self.status})"
+
+
+# --- added by the SMS conversation issue -------------------------------------------------
+
+
+class SmsConversation(models.Model):
+    """What the SMS conversation remembers about one resident between messages.
+
+    ``pending`` names the question we last asked and are waiting for an answer to
+    (``neighbourhood`` or ``age_band``); a bare reply such as ``2`` is read as its
+    answer. ``pending_text`` keeps an idea sent before the neighbourhood was known, so
+    it is submitted once the resident says where they live. ``more`` is what ``MORE``
+    continues (``neighbourhoods:2``). Only the resident's own state: never ballots.
+    """
+
+    resident = models.OneToOneField(
+        "participation.Resident", on_delete=models.CASCADE, related_name="sms_conversation"
+    )
+    pending = models.CharField(max_length=24, blank=True)
+    pending_text = models.TextField(blank=True)
+    more = models.CharField(max_length=24, blank=True)
+    neighbourhood_asked_at = models.DateTimeField(null=True, blank=True)
+    demographics_asked_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"SMS conversation of resident #{self.resident_id}"
+
+
+class SmsBroadcast(models.Model):
+    """A notice staff sent to the opted-in residents of some neighbourhoods. Its
+    OutboundMessage rows (``messages``) carry each resident's copy, in their language."""
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="sms_broadcasts"
+    )
+    neighbourhoods = models.ManyToManyField("maps.Neighbourhood", related_name="sms_broadcasts")
+    # {"en": "...", "es": "...", "fr": "..."}: the text per language as staff wrote it.
+    texts = models.JSONField(default=dict)
+    recipients = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"SMS broadcast #{self.pk} ({self.recipients} recipients)"
+
+
+class SmsRateSlot(models.Model):
+    """The next free sending slot of a shared rate limit (one row per limit). Senders in
+    any process reserve a slot under a row lock, so the provider sees at most
+    ``SMS_SENDS_PER_SECOND`` however many workers run (sms/rate_limits.py)."""
+
+    key = models.CharField(max_length=32, unique=True)
+    next_free_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.key}: next slot {self.next_free_at:%H:%M:%S.%f}"

@@ -1,24 +1,27 @@
-"""The one function the rest of the code calls to send a text now.
-
-The SMS issue puts a persisted queue (OutboundMessage + task) in front of this; sign-in
-codes and replies go through ``send_sms`` until then, with the same backend contract.
-"""
+"""The one function the rest of the code calls to send a text on our own initiative
+(sign-in codes, notices). It queues: the text is an OutboundMessage row, sent by a task
+after the caller's transaction commits (sms/outbound.py). Replies to a resident's text
+are not sent here: they go back inline in the webhook's answer."""
 
 from __future__ import annotations
 
-import logging
-
-from sms.backends import get_backend
-from sms.message import SmsMessage
-from sms.phone_display import mask_phone
-
-logger = logging.getLogger(__name__)
+from sms.models import OutboundMessage
+from sms.outbound import outbound_enqueue
 
 
-def send_sms(*, to: str, body: str) -> SmsMessage:
-    """Send ``body`` to the E.164 number ``to`` through ``settings.SMS_BACKEND``.
-    Raises SmsSendError on failure; returns the message with its provider id."""
-    message = SmsMessage(to=to, body=body)
-    get_backend().send_messages([message])
-    logger.info("sms sent to %s (%s)", mask_phone(to), message.provider_id)
-    return message
+def send_sms(
+    *, to: str, body: str, purpose: str = "notice", language: str = "en"
+) -> OutboundMessage:
+    """Queue ``body`` for the number ``to`` (E.164, or anything phone_normalise accepts)
+    and return its OutboundMessage.
+
+    - The send happens on commit: with the Immediate task backend the message reaches
+      ``settings.SMS_BACKEND`` right after the surrounding transaction commits (at once
+      in autocommit); with the database backend a worker sends it.
+    - The row comes back ``cancelled`` (``error_code`` says why) when the number opted
+      out of texts or received too many this hour; callers may show that.
+    - Raises InvalidPhoneNumber for an invalid number and ValueError for an empty body
+      or one over 1,600 characters. Transient gateway errors are retried by the queue,
+      never raised here.
+    """
+    return outbound_enqueue(to=to, body=body, purpose=purpose, language=language)

@@ -227,3 +227,24 @@ def test_turnout_event_is_scheduled_on_commit(
     with django_capture_on_commit_callbacks(execute=True):
         cast(resident, voting_process, 1)
     assert sent == [(voting_process.pk, {"kind": "turnout", "data": {"ballots": 1}})]
+
+
+def test_one_neighbourhood_ballot_even_after_moving(voting_process) -> None:  # type: ignore[no-untyped-def]
+    north, south = NeighbourhoodFactory(), NeighbourhoodFactory()
+    north_pot = PotFactory(process=voting_process, neighbourhood=north, name="North", amount=50_000)
+    south_pot = PotFactory(process=voting_process, neighbourhood=south, name="South", amount=50_000)
+    ProjectFactory(pot=north_pot, process=voting_process, short_code=10, cost=20_000)
+    ProjectFactory(pot=south_pot, process=voting_process, short_code=20, cost=20_000)
+    mover = ResidentFactory(neighbourhood=north)
+    cast(mover, voting_process, 10)
+    mover.neighbourhood = south
+    mover.save()
+    with pytest.raises(BallotInvalid) as excinfo:
+        cast(mover, voting_process, 20)
+    (problem,) = excinfo.value.problems
+    assert problem.code == "voted_in_other_neighbourhood"
+    assert "North" in problem.message()
+    with override("es"):
+        assert "Ya votaste" in problem.message()
+    # The city-wide pot stays open to them.
+    assert cast(mover, voting_process, 1).receipts

@@ -82,3 +82,24 @@ async def test_foreign_origin_is_refused() -> None:
     )
     connected, _ = await communicator.connect()
     assert not connected
+
+
+async def test_socket_refused_quietly_when_the_channel_layer_is_down(settings) -> None:  # type: ignore[no-untyped-def]
+    """Redis unreachable: the handshake is refused with 4503 (no 500); pages still work."""
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": ["redis://127.0.0.1:1/0"]},
+        }
+    }
+    channel_layers.backends.clear()
+    try:
+        process = await sync_to_async(ProcessFactory)()
+        communicator = WebsocketCommunicator(
+            application, f"/ws/processes/{process.pk}/", headers=[(b"origin", b"http://127.0.0.1")]
+        )
+        connected, code = await communicator.connect(timeout=10)
+        assert not connected
+        assert code == 4503
+    finally:
+        channel_layers.backends.clear()

@@ -44,9 +44,18 @@ def test_console_writes_body_and_masks_number() -> None:
     assert mask_phone("+14155550123") in text
 
 
-def test_send_sms_goes_through_configured_backend() -> None:
-    message = send_sms(to="+14155550123", body="Your code is 123456")
-    assert outbox.messages == [message]
+@pytest.mark.django_db
+def test_send_sms_goes_through_the_queue_to_the_configured_backend(
+    django_capture_on_commit_callbacks,  # type: ignore[no-untyped-def]
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        message = send_sms(to="+14155550123", body="Your code is 123456", purpose="sign_in")
+        assert outbox.messages == []  # nothing leaves before the commit
+    assert [(m.to, m.body) for m in outbox.messages] == [("+14155550123", "Your code is 123456")]
+    message.refresh_from_db()
+    assert message.status == "sent"
+    assert message.purpose == "sign_in"
+    assert message.provider_id == outbox.messages[0].provider_id
 
 
 @pytest.mark.parametrize(

@@ -1,5 +1,6 @@
 // Draws neighbourhoods and projects on the process map. The same projects are in the
 // HTML table below the map, which is the accessible and no-JavaScript alternative.
+// Markers carry the project number as text and can be reached with the Tab key.
 (function () {
   "use strict";
   window.justcityMapInit = function (map) {
@@ -9,13 +10,22 @@
     var areas = L.geoJSON(data.neighbourhoods, {
       style: function () { return { color: "#1f5f8b", weight: 2, fillOpacity: 0.08 }; },
       onEachFeature: function (feature, layer) {
-        layer.bindTooltip(feature.properties.name);
+        layer.bindTooltip(String(feature.properties.name));
       }
     }).addTo(map);
     var markers = [];
     data.projects.forEach(function (p) {
-      var marker = L.circleMarker([p.lat, p.lng], {
-        radius: 8, color: "#8b3a1f", weight: 2, fillColor: "#e07a3f", fillOpacity: 0.9
+      var label = document.createElement("span");
+      label.textContent = String(p.code);
+      var marker = L.marker([p.lat, p.lng], {
+        icon: L.divIcon({
+          className: "pin pin--on_ballot pin--project-kind",
+          html: label,
+          iconSize: [28, 28],
+          iconAnchor: [14, 14]
+        }),
+        keyboard: true,
+        title: p.code + ". " + p.title
       });
       var popup = document.createElement("div");
       var title = document.createElement("strong");
@@ -33,5 +43,6 @@
     if (areas.getLayers().length) {
       map.fitBounds(areas.getBounds(), { padding: [10, 10] });
     }
+    if (window.justcityDeclutter) { window.justcityDeclutter(map, markers, 28); }
   };
 })();

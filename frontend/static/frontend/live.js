@@ -1,0 +1,71 @@
+// Live updates of a process over its websocket: turnout while voting, notices of new
+// comments, "results published". Purely additive: when the socket cannot open or the
+// channel layer is down, the page stays as it is and nothing is reported as an error.
+(function () {
+  "use strict";
+  var configNode = document.getElementById("live-config");
+  if (!configNode || !("WebSocket" in window)) { return; }
+  var config;
+  try { config = JSON.parse(configNode.textContent); } catch (e) { return; }
+  var notices = document.getElementById("live-notices");
+  var turnout = document.getElementById("live-turnout");
+  var attempts = 0;
+  var maxAttempts = 8;
+
+  function notice(text, href, linkText) {
+    if (!notices) { return; }
+    var p = document.createElement("p");
+    p.className = "live-notice";
+    p.textContent = text + " ";
+    if (href) {
+      var a = document.createElement("a");
+      a.href = href;
+      a.textContent = linkText;
+      p.appendChild(a);
+    }
+    notices.appendChild(p);
+    // Keep the region short: the latest few notices only.
+    while (notices.childNodes.length > 5) { notices.removeChild(notices.firstChild); }
+  }
+
+  function handle(message) {
+    if (!message || message.type !== "event" || !message.data) { return; }
+    if (message.kind === "turnout" && turnout && typeof message.data.ballots === "number") {
+      try {
+        turnout.textContent = new Intl.NumberFormat(document.documentElement.lang || "en").format(message.data.ballots);
+      } catch (e) {
+        turnout.textContent = String(message.data.ballots);
+      }
+    } else if (message.kind === "comment") {
+      var only = notices && notices.getAttribute("data-proposal");
+      var proposal = parseInt(message.data.proposal, 10);
+      if (isNaN(proposal) || (only && String(proposal) !== only)) { return; }
+      var url = config.proposalUrl.replace("/0/", "/" + proposal + "/");
+      var comment = parseInt(message.data.comment, 10);
+      notice(config.text.comment, isNaN(comment) ? url : url + "#comment-" + comment, config.text.commentLink);
+    } else if (message.kind === "results") {
+      notice(config.text.results, config.resultsUrl, config.text.resultsLink);
+    }
+  }
+
+  function connect() {
+    var socket;
+    try {
+      var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
+      socket = new WebSocket(scheme + window.location.host + config.socket);
+    } catch (e) { return; }
+    socket.onopen = function () { attempts = 0; };
+    socket.onmessage = function (event) {
+      try { handle(JSON.parse(event.data)); } catch (e) { /* ignore a bad frame */ }
+    };
+    socket.onerror = function () { /* onclose follows; nothing to show */ };
+    socket.onclose = function (event) {
+      // 4404: no such process; otherwise back off and retry a few times, then give up.
+      if (event.code === 4404 || attempts >= maxAttempts) { return; }
+      attempts += 1;
+      window.setTimeout(connect, Math.min(30000, 1000 * Math.pow(2, attempts)));
+    };
+  }
+
+  connect();
+})();

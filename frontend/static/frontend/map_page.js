@@ -1,0 +1,61 @@
+// Draws the filtered ideas and projects of the map page. The list under the map holds
+// the same items (same filters, same data) and is the keyboard/no-JavaScript path;
+// markers are focusable too (Tab, then Enter opens the details).
+(function () {
+  "use strict";
+  window.justcityMapPageInit = function (map) {
+    var node = document.getElementById("map-data");
+    if (!node) { return; }
+    var data = JSON.parse(node.textContent);
+    var areas = L.geoJSON(data.neighbourhoods, {
+      style: function (feature) {
+        var selected = data.selected && feature.properties.slug === data.selected;
+        return { color: "#1f5f8b", weight: selected ? 4 : 2, fillOpacity: selected ? 0.15 : 0.05 };
+      },
+      onEachFeature: function (feature, layer) {
+        layer.bindTooltip(String(feature.properties.name));
+      }
+    }).addTo(map);
+    var markers = [];
+    data.items.forEach(function (item) {
+      var label = document.createElement("span");
+      label.textContent = item.label;
+      var icon = L.divIcon({
+        className: "pin pin--" + item.status + (item.kind === "idea" ? " pin--idea-kind" : " pin--project-kind"),
+        html: label,
+        iconSize: [28, 28],
+        iconAnchor: [14, 14]
+      });
+      var marker = L.marker([item.lat, item.lng], {
+        icon: icon,
+        keyboard: true,
+        // The accessible name of the focusable marker: kind, title and status in words.
+        title: item.title + " (" + item.status_label + ")"
+      });
+      var popup = document.createElement("div");
+      var link = document.createElement("a");
+      link.href = item.url;
+      link.textContent = item.title;
+      var status = document.createElement("p");
+      status.textContent = item.status_label + (item.neighbourhood ? " · " + item.neighbourhood : "");
+      popup.appendChild(link);
+      popup.appendChild(status);
+      marker.bindPopup(popup);
+      marker.addTo(map);
+      markers.push(marker);
+    });
+    var chosen = areas.getLayers().filter(function (layer) {
+      return data.selected && layer.feature.properties.slug === data.selected;
+    });
+    if (chosen.length) {
+      map.fitBounds(chosen[0].getBounds(), { padding: [10, 10] });
+    } else if (areas.getLayers().length) {
+      map.fitBounds(areas.getBounds(), { padding: [10, 10] });
+    } else if (markers.length) {
+      map.fitBounds(L.featureGroup(markers).getBounds(), { padding: [20, 20] });
+    } else {
+      map.setView([0, 0], 2);
+    }
+    if (window.justcityDeclutter) { window.justcityDeclutter(map, markers, 28); }
+  };
+})();

@@ -1,0 +1,178 @@
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
+from django.views.decorators.http import require_http_methods
+
+from budgets.models import BallotType, Channel, PhaseKind, Process, Project
+from budgets.receipts import receipt_display
+from budgets.services import BallotInvalid, CastResult, ballot_cast, process_turnout
+from frontend.ballot_form import (
+    BALLOT_FORM_ID,
+    BallotInput,
+    ballot_input_parse,
+    field_id,
+    problem_error,
+)
+from frontend.forms import NeighbourhoodForm, SummaryError, error_summary
+from frontend.live import live_config
+from frontend.selectors import (
+    BallotPot,
+    ballot_pots,
+    process_has_local_pots,
+    resident_has_voted,
+)
+from frontend.session import resident_from_request, resident_required, safe_next
+from participation.services import ParticipationError, resident_claim_neighbourhood
+
+
+@require_http_methods(["GET", "POST"])
+@resident_required
+def ballot(request: HttpRequest, slug: str) -> HttpResponse:
+    """The ballot of ``slug`` for the signed-in resident: GET shows it, POST casts it.
+
+    The same POST comes from the plain form (no JavaScript) and with the budget meter
+    on. ``ballot_cast`` validates; its problems are shown in words, linked to the
+    fields. On success the confirmation is rendered as the POST response itself, not
+    stored for a redirect: the receipt and choices must not sit in the session table
+    next to the resident's id (that row would join identity to the ballot)."""
+    process = get_object_or_404(Process, slug=slug)
+    resident = resident_from_request(request)
+    assert resident is not None
+    pots = ballot_pots(process, resident)
+    parsed = BallotInput()
+    errors: list[SummaryError] = []
+    if request.method == "POST":
+        parsed = ballot_input_parse(process, pots, request.POST)
+        errors = list(parsed.errors)
+        if not errors:
+            try:
+                result = ballot_cast(
+                    resident=resident, process=process, choices=parsed.choices, channel=Channel.WEB
+                )
+            except BallotInvalid as exc:
+                chosen = [c.project_id for c in parsed.choices]
+                errors = [problem_error(p, process, pots, chosen) for p in exc.problems]
+            else:
+                return _confirmation(request, process, result)
+    voting_phase = process.phases.filter(kind=PhaseKind.VOTING).first()
+    voting_open = voting_phase is not None and voting_phase.is_open()
+    context: dict[str, Any] = {
+        "process": process,
+        "pots": [_pot_view(process, pot, parsed.values) for pot in pots],
+        "errors": errors,
+        "form_id": BALLOT_FORM_ID,
+        "voting_phase": voting_phase,
+        "voting_open": voting_open,
+        "voting_not_started": voting_phase is not None and timezone.now() < voting_phase.starts_at,
+        "has_voted": resident_has_voted(process, resident),
+        "needs_neighbourhood": resident.neighbourhood_id is None
+        and process_has_local_pots(process),
+        "neighbourhood_form": NeighbourhoodForm(auto_id="claim-%s"),
+        "turnout": process_turnout(process) if voting_open else None,
+        "live": live_config(process),
+        "ballot_type": process.ballot_type,
+        "types": BallotType,
+    }
+    response = render(request, "frontend/ballot.html", context, status=400 if errors else 200)
+    add_never_cache_headers(response)
+    return response
+
+
+def _pot_view(process: Process, pot: BallotPot, values: dict[int, int]) -> dict[str, Any]:
+    """What the template shows of one pot, with the totals of ``values`` (the refused
+    ballot's choices, or none) so the meter starts right without JavaScript."""
+    rank_count = len(pot.projects)
+    if process.max_projects:
+        rank_count = min(rank_count, process.max_projects)
+    chosen_total = sum((p.cost for p in pot.projects if values.get(p.pk)), Decimal(0))
+    return {
+        "pot": pot.pot,
+        "cap": pot.cap,
+        "chosen_total": chosen_total,
+        "left": (pot.cap - chosen_total) if pot.cap is not None else None,
+        "over": pot.cap is not None and chosen_total > pot.cap,
+        "chosen_count": sum(1 for p in pot.projects if values.get(p.pk)),
+        "points_total": sum(values.get(p.pk, 0) for p in pot.projects),
+        "ranks": range(1, rank_count + 1),
+        "rows": [
+            {"project": p, "field_id": field_id(process, p.pk), "value": values.get(p.pk, 0)}
+            for p in pot.projects
+        ],
+    }
+
+
+def _confirmation(request: HttpRequest, process: Process, result: CastResult) -> HttpResponse:
+    codes = {code for receipt in result.receipts for code in receipt.project_codes}
+    titles = dict(
+        Project.objects.filter(process=process, short_code__in=codes).values_list(
+            "short_code", "title"
+        )
+    )
+    receipts = [
+        {
+            "pot_name": r.pot_name,
+            "code": r.receipt,
+            "display": receipt_display(r.receipt),
+            "total_cost": r.total_cost,
+            "remaining": r.remaining,
+            "replaced_previous": r.replaced_previous,
+            "projects": [(code, titles.get(code, "")) for code in r.project_codes],
+        }
+        for r in result.receipts
+    ]
+    response = render(
+        request,
+        "frontend/ballot_done.html",
+        {
+            "process": process,
+            "receipts": receipts,
+            "cast_at": result.cast_at,
+            "replaced": result.replaced_previous,
+            "approval": process.ballot_type == BallotType.APPROVAL,
+        },
+    )
+    # The page holds the receipt and the choices: no cache may keep it.
+    add_never_cache_headers(response)
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+@resident_required
+def neighbourhood_claim(request: HttpRequest) -> HttpResponse:
+    """Where the resident lives (decides their local pot). Set once from the web."""
+    resident = resident_from_request(request)
+    assert resident is not None
+    next_url = safe_next(
+        request, request.POST.get("next") or request.GET.get("next"), reverse("frontend:home")
+    )
+    form = NeighbourhoodForm(request.POST or None, auto_id="claim-%s")
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                resident_claim_neighbourhood(
+                    resident=resident, neighbourhood=form.cleaned_data["neighbourhood"]
+                )
+            except ParticipationError as exc:
+                form.add_error("neighbourhood", str(exc.message))
+            else:
+                return HttpResponseRedirect(next_url)
+        status = 400
+    return render(
+        request,
+        "frontend/neighbourhood_claim.html",
+        {
+            "form": form,
+            "errors": error_summary(form, form_id="claim-form") if form.errors else [],
+            "next": next_url,
+            "current": resident.neighbourhood,
+        },
+        status=status,
+    )

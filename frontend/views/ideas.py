@@ -1,0 +1,229 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from budgets.models import Channel, PhaseKind, Process
+from frontend.forms import CommentForm, ProposalForm, SummaryError, error_summary
+from frontend.live import live_config
+from frontend.selectors import (
+    comment_nodes,
+    comment_tree,
+    proposal_visible_to,
+    visible_comment_count,
+)
+from frontend.session import resident_from_request, resident_required, sign_in_url
+from maps.selectors import neighbourhoods_feature_collection
+from participation.models import Comment, Proposal, ProposalStatus, Support
+from participation.services import (
+    BODY_MAX,
+    COMMENT_MAX,
+    TITLE_MAX,
+    ParticipationError,
+    Point,
+    comment_post,
+    proposal_submit,
+    support_add,
+    support_remove,
+)
+
+PROPOSAL_FORM_ID = "propose-form"
+COMMENT_FORM_ID = "comment-form"
+
+# Which field a refused idea is about, for the error summary's link.
+_PROPOSAL_ERROR_FIELDS = {
+    "title_required": "title",
+    "title_too_long": "title",
+    "body_too_long": "body",
+    "neighbourhood_required": "neighbourhood",
+    "outside_city": "neighbourhood",
+    "bad_point": "neighbourhood",
+}
+
+
+@require_http_methods(["GET", "POST"])
+@resident_required
+def propose(request: HttpRequest, slug: str) -> HttpResponse:
+    """Propose an idea: a pin on the map (JavaScript fills lat/lng) or, without
+    JavaScript, a neighbourhood and an address. proposal_submit locates the pin."""
+    process = get_object_or_404(Process, slug=slug)
+    resident = resident_from_request(request)
+    assert resident is not None
+    ideas_open = any(p.is_open() for p in process.phases.filter(kind=PhaseKind.IDEAS))
+    form = ProposalForm(request.POST or None, auto_id="%s")
+    errors: list[SummaryError] = []
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            point = Point(lat=data["lat"], lng=data["lng"]) if data.get("lat") is not None else None
+            try:
+                proposal = proposal_submit(
+                    author=resident,
+                    process=process,
+                    title=data["title"],
+                    body=data["body"],
+                    channel=Channel.WEB,
+                    point=point,
+                    neighbourhood=data.get("neighbourhood"),
+                    address=data.get("address", ""),
+                    language=get_language(),
+                )
+            except ParticipationError as exc:
+                form.add_error(_PROPOSAL_ERROR_FIELDS.get(exc.code), str(exc.message))
+            else:
+                messages.success(
+                    request,
+                    _("Thank you. Your idea is saved and will be published after review."),
+                )
+                return HttpResponseRedirect(reverse("frontend:proposal", args=[proposal.pk]))
+        errors = error_summary(form, form_id=PROPOSAL_FORM_ID)
+        status = 400
+    return render(
+        request,
+        "frontend/propose.html",
+        {
+            "process": process,
+            "form": form,
+            "errors": errors,
+            "ideas_open": ideas_open,
+            "title_max": TITLE_MAX,
+            "body_max": BODY_MAX,
+            "map_data": {"neighbourhoods": neighbourhoods_feature_collection()},
+        },
+        status=status,
+    )
+
+
+def _proposal_for(request: HttpRequest, pk: int) -> Proposal:
+    """Fetch-and-authorise: the idea if this visitor may see it, else 404 (not 403: an
+    idea under review must not be confirmed to exist)."""
+    proposal = get_object_or_404(
+        Proposal.objects.select_related("process", "neighbourhood", "merged_into"), pk=pk
+    )
+    if not proposal_visible_to(proposal, resident_from_request(request)):
+        raise Http404
+    return proposal
+
+
+def _proposal_page(
+    request: HttpRequest,
+    proposal: Proposal,
+    *,
+    comment_form: CommentForm | None = None,
+    reply_errors: dict[int, str] | None = None,
+    reply_text: dict[int, str] | None = None,
+    errors: list[SummaryError] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    resident = resident_from_request(request)
+    supported = (
+        resident is not None
+        and Support.objects.filter(proposal=proposal, resident=resident).exists()
+    )
+    comments = comment_tree(proposal)
+    for node in comment_nodes(comments):
+        if node.comment.pk in (reply_errors or {}):
+            node.reply_error = (reply_errors or {})[node.comment.pk]
+            node.reply_text = (reply_text or {}).get(node.comment.pk, "")
+    context: dict[str, Any] = {
+        "proposal": proposal,
+        "process": proposal.process,
+        "published": proposal.status == ProposalStatus.APPROVED,
+        "comments": comments,
+        "comment_count": visible_comment_count(proposal),
+        "support_count": proposal.supports.count(),
+        "supported": supported,
+        "comment_form": comment_form or CommentForm(auto_id="comment-%s"),
+        "comment_max": COMMENT_MAX,
+        "errors": errors or [],
+        "sign_in_url": sign_in_url(reverse("frontend:proposal", args=[proposal.pk])),
+        "live": live_config(proposal.process),
+        "is_author": resident is not None and proposal.author_id == resident.pk,
+        "can_comment": resident is not None and proposal.status == ProposalStatus.APPROVED,
+    }
+    return render(request, "frontend/proposal_detail.html", context, status=status)
+
+
+def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _proposal_page(request, _proposal_for(request, pk))
+
+
+@require_POST
+def comment_create(request: HttpRequest, pk: int) -> HttpResponse:
+    """A comment, or a reply when ``parent`` is set. Errors re-render the idea page with
+    the text kept and a summary linking to the form that needs fixing."""
+    proposal = _proposal_for(request, pk)
+    resident = resident_from_request(request)
+    page = reverse("frontend:proposal", args=[proposal.pk])
+    if resident is None:
+        return HttpResponseRedirect(sign_in_url(page))
+    form = CommentForm(request.POST, auto_id="comment-%s")
+    parent: Comment | None = None
+    parent_id = request.POST.get("parent", "").strip()
+    if form.is_valid():
+        if form.cleaned_data.get("parent"):
+            parent = Comment.objects.filter(
+                pk=form.cleaned_data["parent"], proposal=proposal
+            ).first()
+            if parent is None:
+                form.add_error(None, _("The comment you replied to is not on this idea."))
+        if form.is_valid():
+            try:
+                comment = comment_post(
+                    author=resident,
+                    proposal=proposal,
+                    body=form.cleaned_data["body"],
+                    channel=Channel.WEB,
+                    parent=parent,
+                )
+            except ParticipationError as exc:
+                form.add_error("body", str(exc.message))
+            else:
+                messages.success(request, _("Your comment is posted."))
+                return HttpResponseRedirect(f"{page}#comment-{comment.pk}")
+    if parent_id.isdigit():
+        # A reply: show the error inside that comment's reply form, text kept.
+        reply_pk = int(parent_id)
+        message = " ".join(str(m) for errs in form.errors.values() for m in errs)
+        return _proposal_page(
+            request,
+            proposal,
+            reply_errors={reply_pk: message},
+            reply_text={reply_pk: request.POST.get("body", "")},
+            errors=[{"target": f"reply-{reply_pk}-body", "message": message}],
+            status=400,
+        )
+    return _proposal_page(
+        request,
+        proposal,
+        comment_form=form,
+        errors=error_summary(form, form_id=COMMENT_FORM_ID),
+        status=400,
+    )
+
+
+@require_POST
+def support_toggle(request: HttpRequest, pk: int) -> HttpResponse:
+    proposal = _proposal_for(request, pk)
+    resident = resident_from_request(request)
+    page = reverse("frontend:proposal", args=[proposal.pk])
+    if resident is None:
+        return HttpResponseRedirect(sign_in_url(page))
+    try:
+        if request.POST.get("action") == "remove":
+            support_remove(resident=resident, proposal=proposal)
+            messages.success(request, _("You no longer support this idea."))
+        else:
+            support_add(resident=resident, proposal=proposal)
+            messages.success(request, _("You support this idea."))
+    except ParticipationError as exc:
+        messages.error(request, str(exc.message))
+    return HttpResponseRedirect(f"{page}#support")

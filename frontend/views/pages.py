@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from budgets.models import PhaseKind, Pot, Process
+from budgets.selectors import process_current_phase, process_map_data, projects_on_ballot
+from budgets.services import process_turnout
+from frontend.live import live_config
+from frontend.selectors import proposals_with_support
+from maps.models import Neighbourhood
+from participation.models import ProposalStatus
+
+
+def _open_kinds(process: Process) -> set[str]:
+    return {phase.kind for phase in process.phases.all() if phase.is_open()}
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    processes = [(p, process_current_phase(p)) for p in Process.objects.prefetch_related("phases")]
+    return render(request, "frontend/home.html", {"processes": processes})
+
+
+def neighbourhood_list(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "frontend/neighbourhood_list.html",
+        {"neighbourhoods": Neighbourhood.objects.order_by("name")},
+    )
+
+
+def neighbourhood_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    neighbourhood = get_object_or_404(Neighbourhood, slug=slug)
+    sections = []
+    for process in Process.objects.all():
+        projects = list(projects_on_ballot(process).filter(neighbourhood=neighbourhood))
+        ideas = list(
+            proposals_with_support(process).filter(neighbourhood=neighbourhood).order_by("title")
+        )
+        pot = Pot.objects.filter(process=process, neighbourhood=neighbourhood).first()
+        if projects or ideas or pot:
+            sections.append(
+                {
+                    "process": process,
+                    "phase": process_current_phase(process),
+                    "pot": pot,
+                    "projects": projects,
+                    "ideas": ideas,
+                }
+            )
+    return render(
+        request,
+        "frontend/neighbourhood_detail.html",
+        {"neighbourhood": neighbourhood, "sections": sections},
+    )
+
+
+def process_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    process = get_object_or_404(Process, slug=slug)
+    open_kinds = _open_kinds(process)
+    return render(
+        request,
+        "frontend/process_detail.html",
+        {
+            "process": process,
+            "phase": process_current_phase(process),
+            "projects": projects_on_ballot(process),
+            "map_data": process_map_data(process),
+            "ideas": proposals_with_support(process).order_by("-support_count", "title")[:50],
+            "ideas_open": PhaseKind.IDEAS in open_kinds,
+            "voting_open": PhaseKind.VOTING in open_kinds,
+            "turnout": process_turnout(process) if PhaseKind.VOTING in open_kinds else None,
+            "results_published": process.results_published_at is not None,
+            "live": live_config(process),
+            "published": ProposalStatus.APPROVED,
+        },
+    )

@@ -1,0 +1,141 @@
+"""Twilio: sending through ``twilio.rest.Client``, and the two webhook helpers (signature
+check, TwiML reply). The only module of the project that imports ``twilio``, so a city
+on another gateway never loads it.
+
+Error classes (https://www.twilio.com/docs/api/errors): an invalid or unreachable
+number (21211, 21614, 21612, ...) or an opted-out recipient (21610) will fail again on
+every retry, so they raise ``SmsSendError(permanent=True)``; so does any other 4xx except
+429 (a request we built wrongly does not get better). 5xx, 429, timeouts and connection
+errors are transient: the queue retries them with backoff.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import requests
+from django.conf import settings
+from twilio.base.exceptions import TwilioRestException, TwilioServiceException
+from twilio.http.http_client import TwilioHttpClient
+from twilio.request_validator import RequestValidator
+from twilio.rest import Client
+from twilio.twiml.messaging_response import MessagingResponse
+
+from sms.backends.base import BaseSmsBackend, SmsSendError
+from sms.message import SmsMessage
+
+OPTED_OUT = "21610"
+PERMANENT_CODES = frozenset(
+    {
+        "21211",  # invalid 'To' number
+        "21214",  # 'To' number cannot be reached
+        "21408",  # region not enabled
+        "21610",  # recipient replied STOP
+        "21612",  # cannot route to this number
+        "21614",  # 'To' is not a mobile number
+    }
+)
+DEFAULT_TIMEOUT = 10.0  # seconds per API call; a send never holds a worker longer
+
+
+def classify(status: int | None, code: object) -> SmsSendError:
+    """The SmsSendError for a Twilio error response (HTTP ``status``, Twilio ``code``)."""
+    code_text = str(code) if code is not None else ""
+    permanent = code_text in PERMANENT_CODES or (
+        status is not None and 400 <= status < 500 and status not in (408, 429)
+    )
+    return SmsSendError(
+        f"twilio refused the message (HTTP {status}, code {code_text or '-'})",
+        code=code_text or (str(status) if status else ""),
+        permanent=permanent,
+    )
+
+
+class SmsBackend(BaseSmsBackend):
+    """Sends each message with ``client.messages.create``. ``extra["status_callback"]``
+    becomes Twilio's StatusCallback URL. ``from_number`` may be a phone number or a
+    Messaging Service SID (``MG...``). ``http_client`` lets tests point the real client
+    at a fake server on loopback."""
+
+    def __init__(
+        self,
+        fail_silently: bool = False,
+        *,
+        account_sid: str | None = None,
+        auth_token: str | None = None,
+        from_number: str | None = None,
+        http_client: TwilioHttpClient | None = None,
+        timeout: float | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(fail_silently=fail_silently, **kwargs)
+        self.from_number = from_number or settings.TWILIO_FROM_NUMBER
+        self.client = Client(
+            account_sid or settings.TWILIO_ACCOUNT_SID,
+            auth_token or settings.TWILIO_AUTH_TOKEN,
+            http_client=http_client
+            or TwilioHttpClient(
+                timeout=timeout or getattr(settings, "SMS_HTTP_TIMEOUT", DEFAULT_TIMEOUT)
+            ),
+        )
+
+    def _create(self, message: SmsMessage) -> str:
+        params: dict[str, Any] = {"to": message.to, "body": message.body}
+        if self.from_number.startswith("MG"):
+            params["messaging_service_sid"] = self.from_number
+        else:
+            params["from_"] = self.from_number
+        callback = message.extra.get("status_callback")
+        if callback:
+            params["status_callback"] = callback
+        try:
+            created = self.client.messages.create(**params)
+        except TwilioRestException as exc:
+            raise classify(exc.status, exc.code) from exc
+        except TwilioServiceException as exc:
+            raise classify(exc.status, exc.code) from exc
+        except requests.RequestException as exc:
+            # Timeouts and refused connections: Twilio may or may not have the message;
+            # retried (the status callback, keyed by our id, settles it if it did).
+            raise SmsSendError(f"twilio unreachable: {type(exc).__name__}", code="network") from exc
+        return str(created.sid)
+
+    def send_messages(self, messages: Sequence[SmsMessage]) -> int:
+        sent = 0
+        for message in messages:
+            try:
+                message.provider_id = self._create(message)
+            except SmsSendError:
+                if self.fail_silently:
+                    continue
+                raise
+            sent += 1
+        return sent
+
+
+# --- webhooks ------------------------------------------------------------------------------
+
+
+def signature_valid(
+    *, auth_token: str, url: str, params: Mapping[str, Any], signature: str
+) -> bool:
+    """Twilio's own check of ``X-Twilio-Signature`` (HMAC-SHA1 of the URL and the sorted
+    form fields under the auth token). ``params`` may be a QueryDict: repeated fields
+    are signed as Twilio signs them. Never true without a token or a signature."""
+    if not auth_token or not signature:
+        return False
+    return bool(RequestValidator(auth_token).validate(url, params, signature))
+
+
+def compute_signature(*, auth_token: str, url: str, params: Mapping[str, Any]) -> str:
+    """What Twilio would send as ``X-Twilio-Signature`` (tests, the benchmark)."""
+    return str(RequestValidator(auth_token).compute_signature(url, params))
+
+
+def twiml(replies: Sequence[str]) -> str:
+    """A TwiML document answering with each reply as one message (none: empty answer)."""
+    response = MessagingResponse()
+    for reply in replies:
+        response.message(reply)
+    return str(response)

@@ -1,0 +1,463 @@
+"""The one dispatcher: a parsed ``Command`` and the resident's context in, replies out.
+
+Each handler parses its arguments, calls one service (``ballot_cast``,
+``proposal_submit``, ``comment_post``, ``resident_set_language``, ...) and renders the
+result with ``replies``; no handler writes a model itself. Runs inside ``sms_receive``'s
+transaction with the resident's row locked and their language active.
+
+Conversation state (``SmsConversation``): the neighbourhood is asked once, proactively,
+on the first text that needs it (and again only when an idea or a neighbourhood ballot
+cannot go on without it); after a first vote, one optional age question. While a
+question is pending, a text that is not a keyword is read as its answer; any keyword
+runs as usual, so a resident can always ignore a question.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone, translation
+
+from budgets.ballot_validation import BallotProblem, Choice, money
+from budgets.models import BallotType, Channel, Process
+from budgets.receipts import receipt_display, receipt_normalise
+from budgets.selectors import projects_on_ballot, receipt_status
+from budgets.services import BallotInvalid, CastResult, ballot_cast
+from maps.models import Neighbourhood
+from participation.models import Proposal, Resident
+from participation.services import (
+    DEMOGRAPHIC_QUESTIONS,
+    TITLE_MAX,
+    ParticipationError,
+    comment_post,
+    proposal_submit,
+    resident_record_demographics,
+    resident_set_language,
+    resident_set_neighbourhood,
+)
+from sms.commands import replies
+from sms.commands.keywords import Kind
+from sms.commands.parser import Command, parse_first_number, parse_language, parse_numbers
+from sms.models import SmsConversation
+from sms.selectors import (
+    neighbourhood_match,
+    sms_ballot_projects,
+    sms_current_process,
+    sms_ideas_process,
+    sms_neighbourhoods,
+)
+
+logger = logging.getLogger(__name__)
+
+PENDING_NEIGHBOURHOOD = "neighbourhood"
+PENDING_IDEA_NEIGHBOURHOOD = "idea_neighbourhood"
+PENDING_AGE = "age_band"
+MORE_NEIGHBOURHOODS = "nbh"
+MORE_LIST = "list"
+IDEA_TITLE_CHARS = 80
+# The age question's numbers, in the order the reply lists them.
+AGE_BANDS: tuple[str, ...] = DEMOGRAPHIC_QUESTIONS["age_band"]
+
+
+@dataclass
+class Context:
+    resident: Resident
+    conversation: SmsConversation
+    first_contact: bool
+
+
+@dataclass(frozen=True)
+class Outcome:
+    replies: tuple[str, ...]
+    command: str
+
+
+def _out(command: Kind | str, *texts: str) -> Outcome:
+    return Outcome(tuple(t for t in texts if t), str(command))
+
+
+def _update(ctx: Context, **changes: object) -> None:
+    from sms.services import conversation_update  # services import this module
+
+    conversation_update(conversation=ctx.conversation, **changes)
+
+
+# --- neighbourhood question ----------------------------------------------------------------
+
+
+def _should_ask_neighbourhood(ctx: Context) -> bool:
+    return (
+        ctx.resident.neighbourhood_id is None
+        and ctx.conversation.neighbourhood_asked_at is None
+        and Neighbourhood.objects.exists()
+    )
+
+
+def _ask_neighbourhood(
+    ctx: Context,
+    *,
+    welcome: bool = False,
+    retry: bool = False,
+    for_idea: bool = False,
+    start: int = 0,
+) -> str:
+    """Ask where the resident lives (the list numbered from ``start + 1``), remember that
+    we asked, and where ``MORE`` continues the list."""
+    names = [n.name for n in sms_neighbourhoods()]
+    remaining = names[start:]
+    if for_idea and not retry:
+        pages = replies.idea_neighbourhood_pages(remaining, start=start)
+    else:
+        pages = replies.neighbourhood_pages(
+            remaining, start=start, welcome=welcome and start == 0, retry=retry
+        )
+    first = pages[0]
+    more = f"{MORE_NEIGHBOURHOODS}:{start + first.items}" if first.count > 1 else ""
+    _update(
+        ctx,
+        pending=PENDING_IDEA_NEIGHBOURHOOD if for_idea else PENDING_NEIGHBOURHOOD,
+        more=more,
+        neighbourhood_asked_at=ctx.conversation.neighbourhood_asked_at or timezone.now(),
+    )
+    return first.text
+
+
+def _answer_neighbourhood(ctx: Context, text: str) -> Outcome:
+    neighbourhood = neighbourhood_match(text, sms_neighbourhoods())
+    for_idea = ctx.conversation.pending == PENDING_IDEA_NEIGHBOURHOOD
+    if neighbourhood is None:
+        return _out(Kind.AREA, _ask_neighbourhood(ctx, retry=True, for_idea=for_idea))
+    resident_set_neighbourhood(resident=ctx.resident, neighbourhood=neighbourhood)
+    idea_text = ctx.conversation.pending_text
+    _update(ctx, pending="", pending_text="", more="")
+    if for_idea and idea_text:
+        process = sms_ideas_process()
+        if process is None:
+            return _out(Kind.IDEA, replies.ideas_closed_text())
+        return _out(Kind.IDEA, _submit_idea(ctx, process, idea_text))
+    return _out(Kind.AREA, replies.neighbourhood_set_text(neighbourhood.name))
+
+
+# --- handlers ------------------------------------------------------------------------------
+
+
+def _help(ctx: Context, command: Command) -> Outcome:
+    extra = _ask_neighbourhood(ctx, welcome=False) if _should_ask_neighbourhood(ctx) else ""
+    return _out(Kind.HELP, replies.help_text(), extra)
+
+
+def _text(ctx: Context, command: Command) -> Outcome:
+    pending = ctx.conversation.pending
+    if pending in (PENDING_NEIGHBOURHOOD, PENDING_IDEA_NEIGHBOURHOOD) and command.text:
+        return _answer_neighbourhood(ctx, command.text)
+    if pending == PENDING_AGE:
+        band = _age_band(command.text)
+        _update(ctx, pending="")
+        if band is not None:
+            return _record_age(ctx, band)
+    if _should_ask_neighbourhood(ctx):
+        return _out("welcome", _ask_neighbourhood(ctx, welcome=ctx.first_contact))
+    return _out("unknown", replies.unknown_text())
+
+
+def _more(ctx: Context, command: Command) -> Outcome:
+    kind, _sep, position = ctx.conversation.more.partition(":")
+    if kind == MORE_NEIGHBOURHOODS and position.isdigit():
+        for_idea = ctx.conversation.pending == PENDING_IDEA_NEIGHBOURHOOD
+        return _out(Kind.AREA, _ask_neighbourhood(ctx, for_idea=for_idea, start=int(position)))
+    if kind == MORE_LIST and position.isdigit():
+        return _list_page(ctx, int(position))
+    return _out(Kind.MORE, replies.nothing_more_text())
+
+
+def _area(ctx: Context, command: Command) -> Outcome:
+    if not Neighbourhood.objects.exists():
+        return _out(Kind.AREA, replies.help_text())
+    if command.rest:
+        return _answer_neighbourhood(ctx, command.rest)
+    return _out(Kind.AREA, _ask_neighbourhood(ctx))
+
+
+def _list(ctx: Context, command: Command) -> Outcome:
+    if sms_current_process() is None:
+        return _out(Kind.LIST, replies.no_vote_open_text(ideas_open=False))
+    if _should_ask_neighbourhood(ctx):
+        return _out(Kind.LIST, _ask_neighbourhood(ctx, welcome=ctx.first_contact))
+    page, _rest = parse_first_number(command.rest)
+    return _list_page(ctx, page or 1)
+
+
+def _list_page(ctx: Context, page: int) -> Outcome:
+    current = sms_current_process()
+    if current is None:
+        return _out(Kind.LIST, replies.no_vote_open_text(ideas_open=False))
+    process = current.process
+    projects = sms_ballot_projects(process, ctx.resident)
+    if not projects:
+        return _out(Kind.LIST, replies.no_projects_text())
+    pots = {p.pot_id: p.pot for p in projects}
+    pages = replies.project_pages(
+        [
+            replies.ProjectLine(p.short_code, p.title, money(p.cost, process.currency))
+            for p in projects
+        ],
+        [
+            replies.PotLine(pot.name, money(pot.amount, process.currency))
+            for pot in sorted(
+                pots.values(), key=lambda pot: (pot.neighbourhood_id is not None, pot.name)
+            )
+        ],
+    )
+    if not 1 <= page <= len(pages):
+        return _out(Kind.LIST, replies.list_page_missing_text(len(pages)))
+    _update(ctx, more=f"{MORE_LIST}:{page + 1}" if page < len(pages) else "")
+    return _out(Kind.LIST, pages[page - 1].text)
+
+
+def _info(ctx: Context, command: Command) -> Outcome:
+    code, _rest = parse_first_number(command.rest)
+    if code is None:
+        return _out(Kind.INFO, replies.info_usage_text())
+    current = sms_current_process()
+    if current is None:
+        return _out(Kind.INFO, replies.no_vote_open_text(ideas_open=False))
+    process = current.process
+    project = next(
+        (p for p in sms_ballot_projects(process, ctx.resident) if p.short_code == code), None
+    )
+    if project is None:
+        return _out(Kind.INFO, replies.no_such_project_text(code))
+    return _out(
+        Kind.INFO,
+        replies.info_text(
+            code=project.short_code,
+            title=project.title,
+            cost=money(project.cost, process.currency),
+            pot=project.pot.name,
+            description=project.description,
+        ),
+    )
+
+
+def _vote(ctx: Context, command: Command) -> Outcome:
+    current = sms_current_process()
+    if current is None or not current.voting_open:
+        ideas_open = current is not None and current.ideas_open
+        return _out(Kind.VOTE, replies.no_vote_open_text(ideas_open=ideas_open))
+    process = current.process
+    numbers = parse_numbers(command.rest)
+    if numbers.unreadable:
+        return _out(Kind.VOTE, replies.vote_unreadable_text(numbers.unreadable))
+    if not numbers.items:
+        return _out(Kind.VOTE, replies.vote_usage_text())
+    codes = [code for code, _points in numbers.items]
+    # Short codes → project ids. Other neighbourhoods' projects are included on purpose:
+    # ballot_cast then explains "another neighbourhood's ballot" instead of "no such".
+    by_code = {p.short_code: p for p in projects_on_ballot(process).filter(short_code__in=codes)}
+    unknown = [str(code) for code in dict.fromkeys(codes) if code not in by_code]
+    if unknown:
+        problem = BallotProblem("unknown_project", {"codes": ", ".join(unknown)})
+        return _out(Kind.VOTE, replies.vote_invalid_text([problem.message()]))
+    cumulative = process.ballot_type == BallotType.CUMULATIVE
+    choices = [
+        Choice(project_id=by_code[code].pk, points=(points or 1) if cumulative else 1)
+        for code, points in numbers.items
+    ]
+    try:
+        result = ballot_cast(
+            resident=ctx.resident, process=process, choices=choices, channel=Channel.SMS
+        )
+    except BallotInvalid as exc:
+        texts = [replies.vote_invalid_text([p.message() for p in exc.problems])]
+        if any(p.code == "neighbourhood_needed" for p in exc.problems):
+            texts.append(_ask_neighbourhood(ctx))
+        return _out(Kind.VOTE, *texts)
+    return _out(Kind.VOTE, _vote_confirmation(process, codes, result), _maybe_ask_age(ctx))
+
+
+def _vote_confirmation(process: Process, codes: list[int], result: CastResult) -> str:
+    """The confirmation of an accepted ballot. The ballot is already written: if the
+    full text cannot be rendered (a bad translation, say), fall back to the minimal
+    one with the receipts rather than fail the whole text and lose the vote."""
+    receipts = [receipt_display(r.receipt) for r in result.receipts]
+    try:
+        return replies.vote_recorded_text(
+            codes=codes,
+            pots=[
+                replies.PotConfirmation(
+                    pot=r.pot_name,
+                    total=money(r.total_cost, process.currency),
+                    remaining=money(r.remaining, process.currency),
+                    receipt=receipt_display(r.receipt),
+                )
+                for r in result.receipts
+            ],
+            replaced=result.replaced_previous,
+        )
+    except Exception:
+        logger.exception("vote confirmation could not be rendered; sent the minimal one")
+        return replies.vote_recorded_minimal_text(receipts)
+
+
+def _maybe_ask_age(ctx: Context) -> str:
+    if "age_band" in ctx.resident.demographics or ctx.conversation.demographics_asked_at:
+        return ""
+    _update(ctx, pending=PENDING_AGE, demographics_asked_at=timezone.now())
+    return replies.age_question_text()
+
+
+def _age_band(text: str) -> str | None:
+    number, rest = parse_first_number(text)
+    if number is None or rest or not 1 <= number <= len(AGE_BANDS):
+        return None
+    return AGE_BANDS[number - 1]
+
+
+def _record_age(ctx: Context, band: str) -> Outcome:
+    try:
+        resident_record_demographics(resident=ctx.resident, answers={"age_band": band})
+    except ParticipationError as exc:
+        return _out(Kind.AGE, replies.refused_text(str(exc)))
+    return _out(Kind.AGE, replies.thanks_text())
+
+
+def _age(ctx: Context, command: Command) -> Outcome:
+    band = _age_band(command.rest)
+    if band is None:
+        return _out(Kind.AGE, replies.age_usage_text())
+    if ctx.conversation.pending == PENDING_AGE:
+        _update(ctx, pending="")
+    return _record_age(ctx, band)
+
+
+def _idea(ctx: Context, command: Command) -> Outcome:
+    text = command.rest
+    if not text:
+        return _out(Kind.IDEA, replies.idea_usage_text())
+    process = sms_ideas_process()
+    if process is None:
+        return _out(Kind.IDEA, replies.ideas_closed_text())
+    if ctx.resident.neighbourhood_id is None and Neighbourhood.objects.exists():
+        # Keep the idea and ask where it is for; the answer submits it.
+        _update(ctx, pending_text=text)
+        return _out(Kind.IDEA, _ask_neighbourhood(ctx, for_idea=True))
+    return _out(Kind.IDEA, _submit_idea(ctx, process, text))
+
+
+def _idea_title(text: str) -> str:
+    first = text.split(". ", 1)[0]
+    if len(first) <= IDEA_TITLE_CHARS:
+        return first.rstrip(".")
+    cut = first[: IDEA_TITLE_CHARS - 3]
+    space = cut.rfind(" ")
+    return (cut[:space] if space > IDEA_TITLE_CHARS // 2 else cut).rstrip(" ,;:.") + "..."
+
+
+def _submit_idea(ctx: Context, process: Process, text: str) -> str:
+    try:
+        with transaction.atomic():
+            proposal = proposal_submit(
+                author=ctx.resident,
+                process=process,
+                title=_idea_title(text)[:TITLE_MAX],
+                body=text,
+                channel=Channel.SMS,
+                neighbourhood=ctx.resident.neighbourhood,
+                language=ctx.resident.language,
+            )
+    except ParticipationError as exc:
+        return replies.refused_text(str(exc))
+    return replies.idea_received_text(proposal.pk)
+
+
+def _comment(ctx: Context, command: Command) -> Outcome:
+    proposal_id, text = parse_first_number(command.rest)
+    if proposal_id is None or not text:
+        return _out(Kind.COMMENT, replies.comment_usage_text())
+    proposal = Proposal.objects.filter(pk=proposal_id).first()
+    if proposal is None:
+        return _out(Kind.COMMENT, replies.no_such_idea_text(proposal_id))
+    try:
+        with transaction.atomic():
+            comment_post(author=ctx.resident, proposal=proposal, body=text, channel=Channel.SMS)
+    except ParticipationError as exc:
+        return _out(Kind.COMMENT, replies.refused_text(str(exc)))
+    return _out(Kind.COMMENT, replies.comment_posted_text(proposal_id))
+
+
+def _lang(ctx: Context, command: Command) -> Outcome:
+    language = parse_language(command.rest)
+    if language is None:
+        return _out(Kind.LANG, replies.language_usage_text())
+    try:
+        resident_set_language(resident=ctx.resident, language=language)
+    except ParticipationError:
+        return _out(Kind.LANG, replies.language_usage_text())
+    with translation.override(language):
+        return _out(Kind.LANG, replies.language_set_text())
+
+
+def _check(ctx: Context, command: Command) -> Outcome:
+    code = receipt_normalise(command.rest)
+    if not code:
+        return _out(Kind.CHECK, replies.check_usage_text())
+    shown = receipt_display(code)[:16]
+    status = receipt_status(code)
+    if status is None:
+        return _out(Kind.CHECK, replies.check_unknown_text(shown))
+    if status.counted:
+        return _out(
+            Kind.CHECK,
+            replies.check_counted_text(receipt=shown, pot=status.pot_name, cast_at=status.cast_at),
+        )
+    return _out(
+        Kind.CHECK,
+        replies.check_replaced_text(
+            receipt=shown, replaced_at=status.replaced_at or status.cast_at
+        ),
+    )
+
+
+def _not_here(ctx: Context, command: Command) -> Outcome:  # pragma: no cover - guarded
+    # STOP and START are handled before dispatch (sms_receive), whatever the state.
+    raise RuntimeError(f"{command.kind} must be handled before dispatch")
+
+
+HANDLERS: dict[Kind, Callable[[Context, Command], Outcome]] = {
+    Kind.HELP: _help,
+    Kind.LIST: _list,
+    Kind.INFO: _info,
+    Kind.VOTE: _vote,
+    Kind.IDEA: _idea,
+    Kind.COMMENT: _comment,
+    Kind.LANG: _lang,
+    Kind.CHECK: _check,
+    Kind.AREA: _area,
+    Kind.AGE: _age,
+    Kind.MORE: _more,
+    Kind.TEXT: _text,
+    Kind.EMPTY: _text,
+    Kind.STOP: _not_here,
+    Kind.START: _not_here,
+}
+
+
+# Texts that may answer or continue a pending question; any other keyword drops it.
+_KEEP_QUESTION = frozenset({Kind.TEXT, Kind.EMPTY, Kind.AGE, Kind.MORE, Kind.AREA})
+
+
+def dispatch(ctx: Context, command: Command) -> Outcome:
+    """Run ``command`` for the resident in ``ctx``. Questions are optional: a keyword
+    other than an answer drops a pending age or neighbourhood question (an idea waiting
+    for its neighbourhood stays pending: the resident asked for it to be submitted)."""
+    conversation = ctx.conversation
+    if command.kind not in _KEEP_QUESTION and conversation.pending in (
+        PENDING_AGE,
+        PENDING_NEIGHBOURHOOD,
+    ):
+        more = "" if conversation.more.startswith(MORE_NEIGHBOURHOODS) else conversation.more
+        _update(ctx, pending="", more=more)
+    return HANDLERS[command.kind](ctx, command)

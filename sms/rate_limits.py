@@ -1,0 +1,87 @@
+"""Rate limits of the SMS channel, shared by every process through the database.
+
+- Inbound, per number: at most ``inbound_per_minute()`` acted-upon texts from one number
+  in any 60 seconds (counted from InboundMessage rows, so it holds across app servers).
+  Further texts are recorded but not acted upon (sms/services.py).
+- Outbound, global: sends are spaced at least ``1 / SMS_SENDS_PER_SECOND`` apart. Each
+  sender reserves the next free slot of the ``SmsRateSlot`` row under a row lock (a
+  generic cell rate algorithm), then sleeps until its slot; no burst beyond one message.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from sms.models import InboundMessage, SmsRateSlot
+
+OUTBOUND_KEY = "outbound"
+THROTTLED = "throttled"
+
+
+def inbound_per_minute() -> int:
+    return int(getattr(settings, "SMS_INBOUND_PER_MINUTE", 10))
+
+
+def inbound_recent_count(*, from_hash: str, since: datetime, exclude_pk: int) -> int:
+    """Texts from this number since ``since`` that were acted upon (not throttled)."""
+    return (
+        InboundMessage.objects.filter(from_hash=from_hash, received_at__gte=since)
+        .exclude(pk=exclude_pk)
+        .exclude(command=THROTTLED)
+        .count()
+    )
+
+
+def inbound_slow_down_sent(*, from_hash: str, since: datetime) -> bool:
+    """Whether this number already got its one "slow down" reply in the window."""
+    return (
+        InboundMessage.objects.filter(
+            from_hash=from_hash, received_at__gte=since, command=THROTTLED
+        )
+        .exclude(reply="")
+        .exists()
+    )
+
+
+@dataclass(frozen=True)
+class SlotReservation:
+    reserved: bool
+    wait: float  # seconds until the slot (reserved) or until one would be free (not)
+
+
+def rate_slot_reserve(
+    *, key: str = OUTBOUND_KEY, per_second: float, max_wait: float
+) -> SlotReservation:
+    """Reserve the next sending slot of ``key`` if it starts within ``max_wait`` seconds.
+
+    Holds the slot row's lock only for this short transaction; the caller sleeps
+    ``wait`` seconds after it, outside any transaction. A non-positive rate means no
+    limit. Not reserving leaves the row unchanged, so a deferred sender costs nobody.
+    """
+    if per_second <= 0:
+        return SlotReservation(True, 0.0)
+    interval = timedelta(seconds=1 / per_second)
+    with transaction.atomic():
+        row = SmsRateSlot.objects.select_for_update().filter(key=key).first()
+        now = timezone.now()
+        if row is None:
+            try:
+                with transaction.atomic():
+                    SmsRateSlot.objects.create(key=key, next_free_at=now + interval)
+                return SlotReservation(True, 0.0)
+            except IntegrityError:
+                # Another sender created the row first: queue behind it like any other.
+                row = SmsRateSlot.objects.select_for_update().get(key=key)
+                now = timezone.now()
+        slot = max(row.next_free_at, now)
+        wait = (slot - now).total_seconds()
+        if wait > max_wait:
+            return SlotReservation(False, wait)
+        row.next_free_at = slot + interval
+        row.save(update_fields=["next_free_at"])
+    return SlotReservation(True, wait)

@@ -1,0 +1,375 @@
+"""Writes of the SMS app. ``sms_receive`` is the one path of an inbound text: the Twilio
+webhook and the staff simulator both call it, so the simulator shows exactly what a
+resident's phone would get. ``sms_broadcast`` queues staff notices.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from budgets.models import Channel
+from maps.models import Neighbourhood
+from participation.identity import InvalidPhoneNumber, phone_hash, phone_normalise
+from participation.models import Resident
+from participation.services import (
+    LANGUAGES,
+    resident_for_phone,
+    resident_sms_opt_in,
+    resident_sms_opt_out,
+)
+from sms.commands import replies
+from sms.commands.dispatcher import Context, Outcome, dispatch
+from sms.commands.keywords import Kind
+from sms.commands.parser import parse
+from sms.models import (
+    InboundMessage,
+    InboundStatus,
+    OutboundMessage,
+    OutboundPurpose,
+    OutboundStatus,
+    SmsBroadcast,
+    SmsConversation,
+)
+from sms.outbound import schedule_sends
+from sms.phone_display import mask_phone
+from sms.rate_limits import (
+    THROTTLED,
+    inbound_per_minute,
+    inbound_recent_count,
+    inbound_slow_down_sent,
+)
+from sms.segments import MAX_BODY, segment_count, sms_text
+
+logger = logging.getLogger(__name__)
+
+# Replies stored on one InboundMessage are joined with this (ASCII record separator):
+# it never occurs in a reply, which we build ourselves.
+REPLY_SEPARATOR = "\x1e"
+MAX_SID = 64
+# Longer than any real SMS (Twilio stops at 1,600); the rest of a longer POST is ignored.
+MAX_INBOUND_BODY = 4 * MAX_BODY
+# Keep a webhook answer well inside Twilio's 15 s: give up on a stuck lock or query.
+STATEMENT_TIMEOUT_MS = 8000
+LOCK_TIMEOUT_MS = 5000
+BROADCAST_MAX_SEGMENTS = 3
+# Texts that say how someone voted (VOTE and its reply; CHECK and a receipt) are kept
+# only this long next to the number's hash, then redacted (``sms_redact_votes``).
+VOTE_TEXT_RETENTION = timedelta(days=2)
+REDACTED = "[redacted]"
+
+
+class SmsInputError(ValueError):
+    """The request cannot be an SMS (no message id, an invalid sender): HTTP 400."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Received:
+    """What to answer an inbound text with. ``replies`` is empty when we must stay
+    silent (STOP, an opted-out number, a flood past its one warning). ``duplicate``:
+    this message id was seen before; nothing was done again."""
+
+    replies: tuple[str, ...]
+    duplicate: bool
+    command: str
+
+
+class _Duplicate(Exception):
+    pass
+
+
+def sms_receive(
+    *, provider: str, message_sid: str, sender: str, body: str, to: str = ""
+) -> Received:
+    """Act on one inbound text, exactly once per ``message_sid``.
+
+    - The InboundMessage row (unique ``message_sid``) is inserted in the same transaction
+      as every effect of the text (vote, idea, opt-out, conversation state) and its
+      reply. A replay, or the same message arriving twice at once (the fallback URL),
+      blocks on that unique key until the first commits, then returns the stored reply
+      and changes nothing.
+    - Messages from one number are serialised (the resident row is locked), messages
+      from different numbers are not.
+    - A text that fails unexpectedly rolls back entirely and is recorded as ``failed``
+      with an apology reply, so it is never lost silently; nothing half-done is kept.
+    - Raises SmsInputError for a missing message id or an invalid sender number.
+    """
+    sid = (message_sid or "").strip()
+    if not sid or len(sid) > MAX_SID or not sid.isascii() or not sid.isprintable():
+        raise SmsInputError("bad_message_sid", "MessageSid is missing or malformed")
+    try:
+        e164 = phone_normalise(sender)
+    except InvalidPhoneNumber as exc:
+        raise SmsInputError("bad_sender", f"From is not a valid phone number: {exc}") from None
+    # PostgreSQL text cannot hold NUL: keep the rest of a text that contains one.
+    text = (body or "")[:MAX_INBOUND_BODY].replace("\x00", "\ufffd")
+    to = (to or "").replace("\x00", "")
+    digest = phone_hash(e164)
+    try:
+        with transaction.atomic():
+            _limit_statement_time()
+            try:
+                with transaction.atomic():
+                    inbound = InboundMessage.objects.create(
+                        provider=provider[:20],
+                        message_sid=sid,
+                        from_hash=digest,
+                        to_number=(to or "")[:20],
+                        body=text,
+                    )
+            except IntegrityError:
+                raise _Duplicate from None
+            outcome = _converse(inbound, e164=e164, body=text)
+            inbound.status = InboundStatus.PROCESSED
+            inbound.command = outcome.command
+            inbound.reply = REPLY_SEPARATOR.join(outcome.replies)
+            inbound.processed_at = timezone.now()
+            inbound.save(update_fields=["status", "command", "reply", "processed_at"])
+    except _Duplicate:
+        return _replay(sid, e164)
+    except Exception:
+        logger.exception("sms %s from %s failed; recorded as failed", sid, mask_phone(e164))
+        return _record_failure(provider=provider, sid=sid, digest=digest, to=to, body=text)
+    logger.info("sms %s from %s: %s", sid, mask_phone(e164), outcome.command)
+    return Received(replies=outcome.replies, duplicate=False, command=outcome.command)
+
+
+def _limit_statement_time() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            # SET LOCAL: only for this transaction (the webhook's), never the connection.
+            cursor.execute(
+                f"SET LOCAL statement_timeout = {STATEMENT_TIMEOUT_MS}; "
+                f"SET LOCAL lock_timeout = {LOCK_TIMEOUT_MS}"
+            )
+
+
+def split_replies(stored: str) -> tuple[str, ...]:
+    return tuple(r for r in stored.split(REPLY_SEPARATOR) if r)
+
+
+def _replay(sid: str, e164: str) -> Received:
+    existing = InboundMessage.objects.filter(message_sid=sid).first()
+    logger.info("sms %s from %s is a duplicate; answered from the record", sid, mask_phone(e164))
+    if existing is None:  # pragma: no cover - the first delivery's row vanished
+        return Received(replies=(), duplicate=True, command="duplicate")
+    return Received(replies=split_replies(existing.reply), duplicate=True, command=existing.command)
+
+
+def _record_failure(*, provider: str, sid: str, digest: str, to: str, body: str) -> Received:
+    resident = Resident.objects.filter(phone_hash=digest).only("language").first()
+    language = resident.language if resident else settings.LANGUAGE_CODE
+    with translation.override(language):
+        reply = replies.failure_text()
+    try:
+        with transaction.atomic():
+            InboundMessage.objects.create(
+                provider=provider[:20],
+                message_sid=sid,
+                from_hash=digest,
+                to_number=(to or "")[:20],
+                body=body,
+                status=InboundStatus.FAILED,
+                command="error",
+                reply=reply,
+                processed_at=timezone.now(),
+            )
+    except IntegrityError:
+        existing = InboundMessage.objects.filter(message_sid=sid).first()
+        if existing is not None:
+            return Received(split_replies(existing.reply), duplicate=True, command=existing.command)
+    return Received(replies=(reply,), duplicate=False, command="error")
+
+
+def _converse(inbound: InboundMessage, *, e164: str, body: str) -> Outcome:
+    command = parse(body)
+    # Lock the resident's row: this number's texts (a flood, a resent VOTE) are handled
+    # one at a time, other numbers' are not held up. Found by hash first (one query);
+    # created by the participation service on a first text.
+    resident = Resident.objects.select_for_update().filter(phone_hash=inbound.from_hash).first()
+    created = False
+    if resident is None:
+        found, created = resident_for_phone(
+            e164=e164, channel=Channel.SMS, language=command.language or None
+        )
+        resident = Resident.objects.select_for_update().get(pk=found.pk)
+    with translation.override(resident.language):
+        if command.kind == Kind.STOP:
+            # Always honoured, whatever state or rate: an opt-out is never a vote or an
+            # answer. No reply: the gateway sends the carrier-mandated confirmation
+            # itself (Twilio does on long codes) and we never text this number again.
+            resident_sms_opt_out(resident=resident)
+            conversation_reset(resident=resident)
+            return Outcome((), Kind.STOP.value)
+        if command.kind == Kind.START:
+            resident_sms_opt_in(resident=resident)
+            return Outcome((replies.start_text(),), Kind.START.value)
+        if resident.sms_opted_out_at is not None:
+            # They asked us to stop: record the text, act on nothing, answer nothing.
+            return Outcome((), "ignored")
+        throttled = _throttle(inbound)
+        if throttled is not None:
+            return throttled
+        conversation, new_conversation = conversation_for(resident=resident)
+        return dispatch(
+            Context(
+                resident=resident,
+                conversation=conversation,
+                first_contact=created or new_conversation,
+            ),
+            command,
+        )
+
+
+def _throttle(inbound: InboundMessage) -> Outcome | None:
+    since = timezone.now() - timedelta(minutes=1)
+    recent = inbound_recent_count(from_hash=inbound.from_hash, since=since, exclude_pk=inbound.pk)
+    if recent < inbound_per_minute():
+        return None
+    logger.warning("sms flood from one number (hash %s...): throttled", inbound.from_hash[:8])
+    if inbound_slow_down_sent(from_hash=inbound.from_hash, since=since):
+        return Outcome((), THROTTLED)
+    return Outcome((replies.throttled_text(),), THROTTLED)
+
+
+# --- conversation state ------------------------------------------------------------------
+
+
+def conversation_for(*, resident: Resident) -> tuple[SmsConversation, bool]:
+    """The resident's conversation state, created on their first text (True). Callers
+    hold the resident's row lock, so no second transaction can create it meanwhile."""
+    conversation = SmsConversation.objects.filter(resident=resident).first()
+    if conversation is not None:
+        return conversation, False
+    return SmsConversation.objects.create(resident=resident), True
+
+
+def conversation_update(*, conversation: SmsConversation, **changes: Any) -> SmsConversation:
+    """Set conversation fields (``pending``, ``pending_text``, ``more``, the ``*_asked_at``
+    stamps). Callers hold the resident's row lock (inside ``sms_receive``)."""
+    for field, value in changes.items():
+        setattr(conversation, field, value)
+    conversation.save(update_fields=[*changes, "updated_at"])
+    return conversation
+
+
+def conversation_reset(*, resident: Resident) -> None:
+    SmsConversation.objects.filter(resident=resident).update(
+        pending="", pending_text="", more="", updated_at=timezone.now()
+    )
+
+
+# --- broadcasts -----------------------------------------------------------------------------
+
+
+class BroadcastError(ValueError):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def broadcast_body(text: str, language: str) -> str:
+    """The text one resident receives: the notice and how to stop, in their language."""
+    with translation.override(language):
+        return sms_text(f"{' '.join(text.split())} {replies.broadcast_footer()}")
+
+
+def broadcast_recipients(neighbourhood_ids: Sequence[int]) -> Any:
+    """Residents a broadcast reaches: in the chosen neighbourhoods, with a phone, who
+    have texted us (an SMS conversation: they use the channel) and not opted out. A
+    number known only from a web sign-in did not ask for notices."""
+    return (
+        Resident.objects.filter(
+            neighbourhood_id__in=list(neighbourhood_ids),
+            sms_opted_out_at__isnull=True,
+            sms_conversation__isnull=False,
+        )
+        .exclude(phone_e164="")
+        .order_by("pk")
+    )
+
+
+def sms_broadcast(
+    *, author: User, neighbourhood_ids: Sequence[int], texts: Mapping[str, str]
+) -> SmsBroadcast:
+    """Queue a notice to every opted-in resident of the neighbourhoods, each in their own
+    language (the default language's text when theirs is missing). Staff only (the view
+    checks). Refuses (BroadcastError) with no neighbourhood, no default-language text, or
+    a text over three segments. All rows are written in one transaction and handed to
+    the queue on commit, so the broadcast goes to everyone or to no one."""
+    clean = {
+        lang: " ".join(text.split())
+        for lang, text in texts.items()
+        if lang in LANGUAGES and text and text.strip()
+    }
+    default = settings.LANGUAGE_CODE
+    if default not in clean:
+        raise BroadcastError("text_required", _("Write the message in the default language."))
+    neighbourhoods = list(Neighbourhood.objects.filter(pk__in=list(neighbourhood_ids)))
+    if not neighbourhoods:
+        raise BroadcastError("neighbourhood_required", _("Choose at least one neighbourhood."))
+    for lang, text in clean.items():
+        if segment_count(broadcast_body(text, lang)) > BROADCAST_MAX_SEGMENTS:
+            raise BroadcastError(
+                "too_long",
+                _("The %(language)s text is longer than %(n)d SMS segments.")
+                % {"language": lang, "n": BROADCAST_MAX_SEGMENTS},
+            )
+    bodies = {lang: broadcast_body(text, lang) for lang, text in clean.items()}
+    with transaction.atomic():
+        broadcast = SmsBroadcast.objects.create(created_by=author, texts=clean)
+        broadcast.neighbourhoods.set(neighbourhoods)
+        rows = [
+            OutboundMessage(
+                to_e164=resident.phone_e164,
+                to_hash=resident.phone_hash or phone_hash(resident.phone_e164),
+                body=bodies.get(resident.language, bodies[default]),
+                language=resident.language if resident.language in bodies else default,
+                purpose=OutboundPurpose.BROADCAST,
+                status=OutboundStatus.QUEUED,
+                broadcast=broadcast,
+            )
+            for resident in broadcast_recipients([n.pk for n in neighbourhoods]).iterator()
+        ]
+        created = OutboundMessage.objects.bulk_create(rows, batch_size=500)
+        broadcast.recipients = len(created)
+        broadcast.save(update_fields=["recipients"])
+        schedule_sends(m.pk for m in created)
+    logger.info(
+        "sms broadcast #%s queued to %d residents in %d neighbourhood(s)",
+        broadcast.pk,
+        broadcast.recipients,
+        len(neighbourhoods),
+    )
+    return broadcast
+
+
+# --- retention ---------------------------------------------------------------------------
+
+
+def inbound_redact_votes(*, older_than: timedelta = VOTE_TEXT_RETENTION) -> int:
+    """Blank the body and reply of VOTE and CHECK texts older than ``older_than``: they
+    say how a number voted (choices, receipt), which the ballot tables never do. Kept
+    meanwhile so a late duplicate still gets its original reply. Returns rows changed."""
+    cutoff = timezone.now() - older_than
+    return (
+        InboundMessage.objects.filter(
+            command__in=[Kind.VOTE.value, Kind.CHECK.value], received_at__lt=cutoff
+        )
+        .exclude(body=REDACTED)
+        .update(body=REDACTED, reply="")
+    )

@@ -1,0 +1,181 @@
+"""pb_import / pb_export / pb_tally on real Pabulib files, and the database tally agreeing
+with the file tally."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from budgets.models import Ballot, BallotType, Process, Selection, TallyRule
+from budgets.pabulib import load_election, read_pb
+from budgets.services import results_publish
+from budgets.tally import tally_process
+from tests.conftest import shared_path
+
+pytestmark = pytest.mark.django_db
+
+ASSEN = "Netherlands_Assen_2024.pb"
+GRABOWKA = "Poland_Czestochowa_2020_Grabowka.pb"  # cumulative
+CHICAGO = "US_Stanford_Dataset_PB_Chicago_47th_Ward_2020_vote_rankings.pb"  # ordinal
+
+
+def instance(name: str) -> Path:
+    return shared_path("pabulib", "instances", name)
+
+
+def expected(name: str, rule: str) -> list[str]:
+    data = json.loads(shared_path("pabulib", "expected.json").read_text())
+    return sorted(data[name]["rules"][rule]["selected"])
+
+
+def pb_import(path: Path, **kwargs: str) -> Process:
+    out = io.StringIO()
+    call_command("pb_import", str(path), "--no-progress", stdout=out, **kwargs)
+    slug = out.getvalue().split()[1].rstrip(":")
+    return Process.objects.get(slug=slug)
+
+
+def ballots_multiset(path: Path) -> Counter[tuple[tuple[str, str], ...]]:
+    pb = read_pb(path)
+    return Counter(
+        tuple(sorted(zip(v.vote, [str(p) for p in (v.points or [1] * len(v.vote))], strict=True)))
+        for v in pb.votes
+    )
+
+
+def test_pb_import_creates_a_closed_process_with_all_ballots() -> None:
+    process = pb_import(instance(ASSEN))
+    assert process.projects.count() == 14
+    assert Ballot.objects.filter(process=process).count() == 84
+    assert process.ballot_type == BallotType.APPROVAL
+    assert process.rule == TallyRule.MES_ADD1  # the file's official rule: equalshares/add1
+    assert not process.phases.get(kind="voting").is_open()
+    assert set(Ballot.objects.values_list("channel", flat=True)) == {"import"}
+
+
+def test_pb_import_maps_cumulative_and_ordinal_ballots() -> None:
+    cumulative = pb_import(instance(GRABOWKA))
+    assert cumulative.ballot_type == BallotType.CUMULATIVE
+    assert cumulative.rule == TallyRule.GREEDY_SCORE
+    assert Selection.objects.filter(ballot__process=cumulative, points__gt=1).exists()
+    ranked = pb_import(instance(CHICAGO))
+    assert ranked.ballot_type == BallotType.RANKED
+    assert Selection.objects.filter(ballot__process=ranked, rank=1).exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "rule"),
+    [(ASSEN, "greedy_cost"), (GRABOWKA, "greedy_score"), (CHICAGO, "greedy_score")],
+)
+def test_database_tally_equals_pabutools(name: str, rule: str) -> None:
+    process = pb_import(instance(name), rule=rule)
+    (outcome,) = tally_process(process).values()
+    codes = {f"{p.short_code:06d}": p.external_id for p in process.projects.all()}
+    assert sorted(codes[pid] for pid in outcome.selected) == expected(name, rule)
+
+
+def test_pb_tally_prints_the_outcome_as_json(capsys) -> None:  # type: ignore[no-untyped-def]
+    call_command("pb_tally", str(instance(ASSEN)), "--rule", "greedy_cost", "--json")
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["rule"] == "greedy_cost"
+    assert payload["selected"] == expected(ASSEN, "greedy_cost")
+    assert payload["spent"]
+
+
+def test_pb_tally_unknown_rule_and_missing_file() -> None:
+    with pytest.raises(CommandError, match="unknown rule"):
+        call_command("pb_tally", str(instance(ASSEN)), "--rule", "dictator")
+    with pytest.raises(CommandError, match="no such file"):
+        call_command("pb_tally", "/nonexistent.pb", "--rule", "greedy_cost")
+
+
+def test_export_refused_until_results_are_published() -> None:
+    process = pb_import(instance(ASSEN))
+    with pytest.raises(CommandError, match="not published"):
+        call_command("pb_export", process.slug, stdout=io.StringIO(), stderr=io.StringIO())
+
+
+@pytest.mark.parametrize("name", [ASSEN, GRABOWKA, CHICAGO])
+def test_export_round_trips_through_import_and_pabutools(name: str, tmp_path: Path) -> None:
+    from pabutools.election import parse_pabulib
+
+    process = pb_import(instance(name), rule="greedy_score" if name != ASSEN else "greedy_cost")
+    results_publish(process=process, actor=None)
+    out = tmp_path / "export.pb"
+    call_command("pb_export", process.slug, "-o", str(out), stderr=io.StringIO())
+    # Same ballots (as a multiset) as the original file.
+    assert ballots_multiset(out) == ballots_multiset(instance(name))
+    # pabutools reads it, with the same number of voters and projects.
+    pb_instance, profile = parse_pabulib(str(out))
+    assert len(profile) == Ballot.objects.filter(process=process).count()
+    assert len(pb_instance) == process.projects.count()
+    # And it imports again to the same election.
+    again = pb_import(out, slug="again")
+    _pb, original = load_election(instance(name))
+    (outcome,) = tally_process(again).values()
+    (first,) = tally_process(process).values()
+    assert outcome.selected == first.selected
+    assert sum(b.weight for b in original.ballots) == Ballot.objects.filter(process=again).count()
+
+
+def test_export_voter_ids_are_shuffled_not_ballot_order(tmp_path: Path) -> None:
+    process = pb_import(instance(ASSEN))
+    results_publish(process=process, actor=None)
+    out = tmp_path / "export.pb"
+    call_command("pb_export", process.slug, "-o", str(out), stderr=io.StringIO())
+    exported = [v.vote for v in read_pb(out).votes]
+    stored = []
+    for ballot in Ballot.objects.filter(process=process).order_by("pk"):
+        stored.append(
+            tuple(
+                ballot.selections.order_by("project__short_code").values_list(
+                    "project__external_id", flat=True
+                )
+            )
+        )
+    assert sorted(exported) == sorted(stored)
+
+
+BAD_FILES = {
+    "no_meta": ("PROJECTS\nproject_id;cost\n1;10\n", "line 1"),
+    "unknown_project": (
+        "META\nkey;value\nnum_projects;1\nnum_votes;1\nbudget;10\nvote_type;approval\n"
+        "PROJECTS\nproject_id;cost\n1;10\nVOTES\nvoter_id;vote\nv1;2\n",
+        "line 12",
+    ),
+    "bad_cost": (
+        "META\nkey;value\nnum_projects;1\nnum_votes;0\nbudget;10\nvote_type;approval\n"
+        "PROJECTS\nproject_id;cost\n1;ten\nVOTES\nvoter_id;vote\n",
+        "line 9",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_FILES))
+def test_bad_file_names_the_line_and_imports_nothing(case: str, tmp_path: Path) -> None:
+    text, where = BAD_FILES[case]
+    path = tmp_path / f"{case}.pb"
+    path.write_text(text)
+    with pytest.raises(CommandError, match=where):
+        call_command("pb_import", str(path), "--no-progress", stdout=io.StringIO())
+    assert not Process.objects.exists()
+    assert not Ballot.objects.exists()
+
+
+def test_existing_slug_is_refused() -> None:
+    pb_import(instance(ASSEN), slug="assen")
+    with pytest.raises(CommandError, match="exists already"):
+        call_command(
+            "pb_import",
+            str(instance(ASSEN)),
+            "--slug",
+            "assen",
+            "--no-progress",
+            stdout=io.StringIO(),
+        )
