@@ -1,7 +1,10 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from budgets.models import Ballot, CastLog, Phase, Pot, Process, Project
+from budgets.services import ResultsError, pots_allocate, results_publish
 
 
 class PhaseInline(admin.TabularInline):
@@ -18,7 +21,34 @@ class PotInline(admin.TabularInline):
 class ProcessAdmin(admin.ModelAdmin):
     list_display = ["title", "ballot_type", "rule", "results_published_at"]
     prepopulated_fields = {"slug": ["title"]}
+    readonly_fields = ["results_published_at"]
     inlines = [PhaseInline, PotInline]
+    actions = ["publish_results", "allocate_pots"]
+
+    @admin.action(description="Count and publish results (after voting closes)")
+    def publish_results(self, request: HttpRequest, queryset: QuerySet[Process]) -> None:
+        # Authorised here, server-side: only staff allowed to change processes publish.
+        if not request.user.has_perm("budgets.change_process"):
+            raise PermissionDenied
+        for process in queryset:
+            try:
+                runs = results_publish(process=process, actor=request.user)
+            except ResultsError as exc:
+                self.message_user(request, f"{process}: {exc}", messages.ERROR)
+            else:
+                self.message_user(request, f"{process}: published {len(runs)} pot result(s)")
+
+    @admin.action(description="Allocate neighbourhood pots by the process formula")
+    def allocate_pots(self, request: HttpRequest, queryset: QuerySet[Process]) -> None:
+        if not request.user.has_perm("budgets.change_pot"):
+            raise PermissionDenied
+        for process in queryset:
+            try:
+                pots = pots_allocate(process=process)
+            except ValueError as exc:
+                self.message_user(request, f"{process}: {exc}", messages.ERROR)
+            else:
+                self.message_user(request, f"{process}: {len(pots)} neighbourhood pots allocated")
 
 
 @admin.register(Project)

@@ -431,7 +431,7 @@ class _Parser:
                         self.meta_lines[key],
                     )
         for key in _NUMBER_META:
-            if key in self.meta and self.meta[key]:
+            if self.meta.get(key):
                 value = parse_number(self.meta[key], what=f"META {key}", line=self.meta_lines[key])
                 self.limits[key] = value
         if self.limits["budget"] < 0:

@@ -152,3 +152,27 @@ def test_close_voting_helper_sets_a_past_window(voting_process) -> None:  # type
     assert phase.ends_at < timezone.now() and phase.ends_at - phase.starts_at == dt.timedelta(
         days=3
     )
+
+
+def test_staff_publish_results_from_the_admin(voted, admin_client) -> None:  # type: ignore[no-untyped-def]
+    close_voting(voted)
+    response = admin_client.post(
+        "/admin/budgets/process/",
+        {"action": "publish_results", "_selected_action": [voted.pk]},
+        follow=True,
+    )
+    assert response.status_code == 200
+    voted.refresh_from_db()
+    assert voted.results_published_at is not None
+    assert AuditLog.objects.filter(action="results.publish").exists()
+
+
+def test_staff_without_permission_cannot_publish(voted, client, staff_user) -> None:  # type: ignore[no-untyped-def]
+    close_voting(voted)
+    client.force_login(staff_user)  # staff, but no budgets permissions
+    response = client.post(
+        "/admin/budgets/process/", {"action": "publish_results", "_selected_action": [voted.pk]}
+    )
+    assert response.status_code == 403
+    voted.refresh_from_db()
+    assert voted.results_published_at is None
