@@ -119,7 +119,7 @@ def process_import_pabulib(
     *,
     slug: str | None = None,
     rule: str | None = None,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int], object] | None = None,
 ) -> ImportSummary:
     """Import a .pb file as a new closed process with one city-wide pot.
 
@@ -210,7 +210,7 @@ class _BallotWriter:
         pot: Pot,
         projects: dict[str, Project],
         vote_type: str,
-        progress: Callable[[int], None] | None,
+        progress: Callable[[int], object] | None,
     ) -> None:
         self.process = process
         self.pot = pot

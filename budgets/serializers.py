@@ -17,7 +17,9 @@ class PhaseOut(serializers.ModelSerializer[Phase]):
 
 
 class PotOut(serializers.ModelSerializer[Pot]):
-    neighbourhood = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    neighbourhood: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True
+    )
 
     class Meta:
         model = Pot
@@ -62,8 +64,12 @@ class ProcessOut(serializers.ModelSerializer[Process]):
 
 
 class ProjectOut(serializers.ModelSerializer[Project]):
-    pot = serializers.PrimaryKeyRelatedField(read_only=True)
-    neighbourhood = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    pot: serializers.PrimaryKeyRelatedField[Any] = serializers.PrimaryKeyRelatedField(
+        read_only=True
+    )
+    neighbourhood: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True
+    )
 
     class Meta:
         model = Project

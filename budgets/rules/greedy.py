@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from fractions import Fraction
-from typing import Literal
+from typing import Any, Literal
 
 from budgets.rules.election import (
     TIE_LEXICOGRAPHIC,
@@ -80,7 +80,7 @@ def greedy(
     position = 0
     for pid, _density in greedy_order(election, density, exclude=set(already)):
         cost = costs[pid]
-        base = {
+        base: dict[str, Any] = {
             "project_id": pid,
             "cost": cost,
             "votes": votes[pid],
