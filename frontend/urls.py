@@ -11,6 +11,7 @@ urlpatterns = [
     path("neighbourhoods/<slug:slug>/", pages.neighbourhood_detail, name="neighbourhood"),
     path("processes/<slug:slug>/", pages.process_detail, name="process"),
     path("processes/<slug:slug>/map/", maps.process_map, name="map"),
+    path("processes/<slug:slug>/budget/", pages.process_budget, name="budget"),
     path("processes/<slug:slug>/propose/", ideas.propose, name="propose"),
     path("processes/<slug:slug>/ballot/", ballot.ballot, name="ballot"),
     path("processes/<slug:slug>/results/", results.results, name="results"),

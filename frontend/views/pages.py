@@ -1,10 +1,16 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from budgets.models import PhaseKind, Pot, Process
-from budgets.selectors import process_current_phase, process_map_data, projects_on_ballot
+from budgets.selectors import (
+    pot_allocation,
+    process_current_phase,
+    process_map_data,
+    projects_on_ballot,
+)
 from budgets.services import process_turnout
 from frontend.live import live_config
 from frontend.selectors import proposals_with_support
@@ -73,5 +79,16 @@ def process_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "results_published": process.results_published_at is not None,
             "live": live_config(process),
             "published": ProposalStatus.APPROVED,
+            "sms_simulator": settings.SMS_BACKEND.endswith("console.SmsBackend"),
         },
+    )
+
+
+def process_budget(request: HttpRequest, slug: str) -> HttpResponse:
+    """How the money is split: the formula, each neighbourhood's weight and amount."""
+    process = get_object_or_404(Process, slug=slug)
+    return render(
+        request,
+        "frontend/process_budget.html",
+        {"process": process, "allocation": pot_allocation(process)},
     )

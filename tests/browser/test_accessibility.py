@@ -55,6 +55,7 @@ PUBLIC_PAGES = [
     ("results-pending", "/processes/{process}/results/", "en-US"),
     ("delivery", "/processes/{closed_process}/delivery/", "en-US"),
     ("delivery-pending", "/processes/{process}/delivery/", "en-US"),
+    ("budget-split", "/processes/{process}/budget/", "en-US"),
     ("not-found", "/no-such-page/", "en-US"),
 ]
 

@@ -86,3 +86,19 @@ def test_neighbourhood_geojson(client, demo: Process) -> None:  # type: ignore[n
     data = client.get("/maps/neighbourhoods.geojson").json()
     assert data["type"] == "FeatureCollection"
     assert len(data["features"]) == 12
+
+
+def test_budget_split_page_shows_formula_and_amounts(client, demo: Process) -> None:  # type: ignore[no-untyped-def]
+    response = client.get(f"/processes/{demo.slug}/budget/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Population times need index" in html
+    for pot in demo.pots.exclude(neighbourhood=None):
+        assert pot.name in html
+    assert 'id="budget-link"' in client.get(f"/processes/{demo.slug}/").content.decode()
+
+
+def test_simulator_link_only_with_console_sms(client, demo: Process, settings) -> None:  # type: ignore[no-untyped-def]
+    assert 'id="sms-simulator-link"' not in client.get(f"/processes/{demo.slug}/").content.decode()
+    settings.SMS_BACKEND = "sms.backends.console.SmsBackend"
+    assert 'id="sms-simulator-link"' in client.get(f"/processes/{demo.slug}/").content.decode()
