@@ -21,6 +21,7 @@ from tests.conftest import shared_path
 pytestmark = pytest.mark.django_db
 
 ASSEN = "Netherlands_Assen_2024.pb"
+SWIECIE = "Poland_Swiecie_2023.pb"  # 2,553 voters, a real Equal Shares election
 GRABOWKA = "Poland_Czestochowa_2020_Grabowka.pb"  # cumulative
 CHICAGO = "US_Stanford_Dataset_PB_Chicago_47th_Ward_2020_vote_rankings.pb"  # ordinal
 
@@ -71,7 +72,18 @@ def test_pb_import_maps_cumulative_and_ordinal_ballots() -> None:
 
 @pytest.mark.parametrize(
     ("name", "rule"),
-    [(ASSEN, "greedy_cost"), (GRABOWKA, "greedy_score"), (CHICAGO, "greedy_score")],
+    [
+        (ASSEN, "greedy_cost"),
+        (ASSEN, "mes_cost"),
+        (ASSEN, "mes_cost_completed"),
+        (ASSEN, "mes_cost_add1_esnet"),
+        (SWIECIE, "mes_cost_add1_esnet"),
+        (SWIECIE, "mes_cost_completed"),
+        (GRABOWKA, "greedy_score"),
+        (GRABOWKA, "mes_cost"),
+        (CHICAGO, "greedy_score"),
+        (CHICAGO, "mes_cost_completed"),
+    ],
 )
 def test_database_tally_equals_pabutools(name: str, rule: str) -> None:
     process = pb_import(instance(name), rule=rule)
