@@ -38,13 +38,17 @@ _VOTE_TYPE = {
     BallotType.RANKED: "ordinal",
 }
 
-# Signature of one ballot: "project:points:rank" items sorted by project id.
+# Signature of one ballot, by vote type: approval "12,15,31" (project ids ascending);
+# cumulative "12:3,15:2" (id:points, ids ascending); ordinal "31,12,15" (by rank).
+_SIG_ITEM = {
+    "approval": "s.project_id::text",
+    "cumulative": "s.project_id::text || ':' || s.points::text",
+    "ordinal": "s.project_id::text",
+}
+_SIG_ORDER = {"approval": "s.project_id", "cumulative": "s.project_id", "ordinal": "s.rank"}
 _PG_SIGNATURES = """
 SELECT sig, COUNT(*) FROM (
-    SELECT string_agg(
-               s.project_id::text || ':' || s.points::text || ':' || COALESCE(s.rank, 0)::text,
-               ',' ORDER BY s.project_id
-           ) AS sig
+    SELECT string_agg({item}, ',' ORDER BY {order}) AS sig
     FROM budgets_selection s
     JOIN budgets_ballot b ON b.id = s.ballot_id
     WHERE b.pot_id = %s
@@ -54,34 +58,35 @@ GROUP BY sig
 """
 
 
-def ballot_signatures(pot: Pot) -> Counter[str]:
-    """Distinct ballots of ``pot`` and how many voters cast each one."""
+def ballot_signatures(pot: Pot, vote_type: str) -> Counter[str]:
+    """Distinct ballots of ``pot`` (signatures as above) and how many voters cast each.
+
+    On PostgreSQL the grouping happens in SQL and only distinct ballots cross the wire;
+    elsewhere the selections are streamed in ballot order and grouped here."""
     if connection.vendor == "postgresql":
+        sql = _PG_SIGNATURES.format(item=_SIG_ITEM[vote_type], order=_SIG_ORDER[vote_type])
         with connection.cursor() as cursor:
-            cursor.execute(_PG_SIGNATURES, [pot.pk])
+            cursor.execute(sql, [pot.pk])
             return Counter(dict(cursor.fetchall()))
+    order = "rank" if vote_type == "ordinal" else "project_id"
     signatures: Counter[str] = Counter()
     current: int | None = None
-    items: list[tuple[int, int, int]] = []
+    items: list[str] = []
     rows = (
         Selection.objects.filter(ballot__pot=pot)
-        .order_by("ballot_id", "project_id")
-        .values_list("ballot_id", "project_id", "points", "rank")
+        .order_by("ballot_id", order)
+        .values_list("ballot_id", "project_id", "points")
         .iterator(chunk_size=5000)
     )
-    for ballot_id, project_id, points, rank in rows:
+    for ballot_id, project_id, points in rows:
         if ballot_id != current:
             if items:
-                signatures[_signature(items)] += 1
+                signatures[",".join(items)] += 1
             current, items = ballot_id, []
-        items.append((project_id, points, rank or 0))
+        items.append(f"{project_id}:{points}" if vote_type == "cumulative" else str(project_id))
     if items:
-        signatures[_signature(items)] += 1
+        signatures[",".join(items)] += 1
     return signatures
-
-
-def _signature(items: list[tuple[int, int, int]]) -> str:
-    return ",".join(f"{p}:{points}:{rank}" for p, points, rank in items)
 
 
 def election_for_pot(process: Process, pot: Pot) -> tuple[Election, dict[str, Project]]:
@@ -90,24 +95,26 @@ def election_for_pot(process: Process, pot: Pot) -> tuple[Election, dict[str, Pr
     by_pk = {p.pk: rule_project_id(p.short_code) for p in projects}
     vote_type = _VOTE_TYPE[BallotType(process.ballot_type)]
     ballots = []
-    signatures = ballot_signatures(pot)
+    signatures = ballot_signatures(pot, vote_type)
     # Ballots whose every selection was withdrawn, or imported blank ballots, still
     # count as voters: MES divides the budget by the number of voters.
     blank = Ballot.objects.filter(pot=pot).count() - sum(signatures.values())
+    rule_ids = {str(pk): rule_id for pk, rule_id in by_pk.items()}
     for signature, weight in signatures.items():
-        scores: dict[str, Fraction | int] = {}
-        entries = [tuple(int(x) for x in item.split(":")) for item in signature.split(",")]
-        k = process.max_projects or len(entries)
-        for project_pk, points, rank in entries:
-            rule_id = by_pk.get(project_pk)
-            if rule_id is None:  # withdrawn after the vote: its selections do not count
-                continue
-            if vote_type == "ordinal":
-                scores[rule_id] = k - (rank - 1)
-            elif vote_type == "cumulative":
-                scores[rule_id] = points
-            else:
-                scores[rule_id] = 1
+        scores: dict[str, Fraction | int]
+        # Selections of withdrawn projects are dropped: they do not count.
+        if vote_type == "cumulative":
+            pairs = (item.split(":") for item in signature.split(","))
+            scores = {rule_ids[pk]: int(points) for pk, points in pairs if pk in rule_ids}
+        elif vote_type == "ordinal":
+            # A rank keeps its points even if a project ranked above it was withdrawn.
+            ranked = signature.split(",")
+            k = process.max_projects or len(ranked)
+            scores = {
+                rule_ids[pk]: k - position for position, pk in enumerate(ranked) if pk in rule_ids
+            }
+        else:
+            scores = {rule_ids[pk]: 1 for pk in signature.split(",") if pk in rule_ids}
         if scores:
             ballots.append(RuleBallot(scores=scores, weight=weight))
         else:
