@@ -236,7 +236,11 @@ class _BallotFolder:
                 return
             scores = {pid: k - pos for pos, pid in enumerate(vote.vote)}
         else:
-            scores = dict(zip(vote.vote, vote.points or (), strict=True))
+            # Whole points become ints: cheaper to hash and to add up.
+            scores = {
+                pid: int(points) if points.denominator == 1 else points
+                for pid, points in zip(vote.vote, vote.points or (), strict=True)
+            }
             key = tuple(sorted(scores.items()))
             if key in self._weights:
                 self._weights[key] += 1

@@ -123,22 +123,41 @@ class Election:
         return {p.id: p for p in self.projects}
 
     @cached_property
+    def derived(self) -> dict[Any, Any]:
+        """Scratch space where rules keep data derived from this election
+        (e.g. the reduced profile, or an Add1 result shared by two rules).
+
+        Valid because an election is immutable; not part of equality.
+        """
+        return {}
+
+    @property
     def project_votes(self) -> dict[str, int]:
         """Per project, the number of ballots that list it (weights counted)."""
-        votes = dict.fromkeys((p.id for p in self.projects), 0)
-        for ballot in self.ballots:
-            for pid in ballot.scores:
-                votes[pid] += ballot.weight
-        return votes
+        return self._tallies[0]
 
-    @cached_property
+    @property
     def project_scores(self) -> dict[str, Fraction]:
         """Per project, the weighted sum of its scores (= votes for approval)."""
-        scores = dict.fromkeys((p.id for p in self.projects), Fraction(0))
+        return self._tallies[1]
+
+    @cached_property
+    def _tallies(self) -> tuple[dict[str, int], dict[str, Fraction]]:
+        ids = [p.id for p in self.projects]
+        votes = dict.fromkeys(ids, 0)
+        # Sum ints as ints (most scores are): Fraction arithmetic is slow.
+        totals: dict[str, Score] = dict.fromkeys(ids, 0)
+        scored = self.vote_type not in ("approval", "choose-1")
         for ballot in self.ballots:
+            weight = ballot.weight
             for pid, score in ballot.scores.items():
-                scores[pid] += score * ballot.weight
-        return scores
+                votes[pid] += weight
+                if scored:
+                    totals[pid] += score * weight
+        if not scored:
+            # Approval ballots score 1 per listed project (see Ballot).
+            totals = dict(votes)
+        return votes, {pid: Fraction(total) for pid, total in totals.items()}
 
     def merged(self) -> Election:
         """The same election with identical ballots merged into one weighted ballot.
