@@ -203,7 +203,8 @@ def demo_city_load() -> Process:
         code += 1
     for n, title in zip(neighbourhoods, PROJECTS_LOCAL, strict=True):
         pot = local_pots[n.pk]
-        cost = (pot.amount * Decimal(rng.uniform(0.3, 0.6))).quantize(Decimal("1000"))
+        # Round to whole thousands, as cities cost projects.
+        cost = (pot.amount * Decimal(rng.uniform(0.3, 0.6)) / 1000).quantize(Decimal(1)) * 1000
         _project(process, pot, code, f"{n.name}: {title}", cost, n, rng, located=True)
         code += 1
     big_title, big_cost = PROJECT_BIG
