@@ -5,6 +5,7 @@ websocket group of the process. Services call ``broadcast_on_commit``; a failed 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any, TypedDict
 
 from asgiref.sync import async_to_sync
@@ -40,5 +41,17 @@ def broadcast(process_id: int, event: LiveEvent) -> bool:
     return True
 
 
-def broadcast_on_commit(process_id: int, event: LiveEvent) -> None:
-    transaction.on_commit(lambda: broadcast(process_id, event))
+def broadcast_on_commit(process_id: int, event: LiveEvent | Callable[[], LiveEvent]) -> None:
+    """Broadcast after the current transaction commits. ``event`` may be a function
+    building it then, so reads it needs (turnout) run after commit, outside the writer's
+    locks, and see the committed state."""
+
+    def send() -> None:
+        try:
+            payload = event() if callable(event) else event
+        except Exception:
+            logger.warning("live event for process %s not built", process_id, exc_info=True)
+            return
+        broadcast(process_id, payload)
+
+    transaction.on_commit(send)

@@ -10,7 +10,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from budgets.models import CastLog, Phase, PotFormula, Process, Project
+from budgets.models import Ballot, CastLog, Phase, PotFormula, Process, Project
 from budgets.receipts import receipt_normalise
 from maps.models import Neighbourhood
 from maps.selectors import neighbourhoods_feature_collection
@@ -21,6 +21,14 @@ def process_current_phase(process: Process, when: object | None = None) -> Phase
     then the vote is what the process is "in")."""
     now = when or timezone.now()
     return process.phases.filter(starts_at__lte=now, ends_at__gt=now).order_by("-starts_at").first()
+
+
+def process_turnout(process: Process) -> int:
+    """Counted ballot-holders of the process: distinct voter pseudonyms. Pseudonyms are
+    per pot, so in a process with a city-wide and neighbourhood pots a resident who voted
+    in both counts twice; exact per-resident turnout would need a link between pots,
+    which secrecy rules out."""
+    return Ballot.objects.filter(process=process).values("voter").distinct().count()
 
 
 def projects_on_ballot(process: Process) -> QuerySet[Project]:

@@ -32,6 +32,7 @@ from budgets.models import (
 )
 from budgets.pseudonyms import ballot_pseudonym
 from budgets.receipts import receipt_new
+from budgets.selectors import process_turnout
 from budgets.tally import decimal_from_fraction, tally_pot
 from maps.models import Neighbourhood
 from participation.models import AuditLog, Resident
@@ -121,14 +122,9 @@ def ballot_cast(
         )
         broadcast_on_commit(
             process.pk,
-            {"kind": "turnout", "data": {"ballots": process_turnout(process)}},
+            lambda: {"kind": "turnout", "data": {"ballots": process_turnout(process)}},
         )
     return CastResult(receipts=receipts, cast_at=now)
-
-
-def process_turnout(process: Process) -> int:
-    """Residents with at least one counted ballot in the process."""
-    return Ballot.objects.filter(process=process).values("voter").distinct().count()
 
 
 def _dedupe(problems: list[BallotProblem]) -> list[BallotProblem]:

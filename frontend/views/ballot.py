@@ -12,7 +12,8 @@ from django.views.decorators.http import require_http_methods
 
 from budgets.models import BallotType, Channel, PhaseKind, Process, Project
 from budgets.receipts import receipt_display
-from budgets.services import BallotInvalid, CastResult, ballot_cast, process_turnout
+from budgets.selectors import process_turnout
+from budgets.services import BallotInvalid, CastResult, ballot_cast
 from frontend.ballot_form import (
     BALLOT_FORM_ID,
     BallotInput,

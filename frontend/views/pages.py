@@ -9,9 +9,9 @@ from budgets.selectors import (
     pot_allocation,
     process_current_phase,
     process_map_data,
+    process_turnout,
     projects_on_ballot,
 )
-from budgets.services import process_turnout
 from frontend.live import live_config
 from frontend.selectors import proposals_with_support
 from maps.models import Neighbourhood

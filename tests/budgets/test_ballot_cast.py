@@ -248,3 +248,15 @@ def test_one_neighbourhood_ballot_even_after_moving(voting_process) -> None:  # 
         assert "Ya votaste" in problem.message()
     # The city-wide pot stays open to them.
     assert cast(mover, voting_process, 1).receipts
+
+
+def test_turnout_failure_after_commit_never_loses_the_ballot(
+    voting_process, django_capture_on_commit_callbacks, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    def broken(process):  # type: ignore[no-untyped-def]
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr("budgets.services.process_turnout", broken)
+    with django_capture_on_commit_callbacks(execute=True):
+        result = cast(ResidentFactory(), voting_process, 1)
+    assert Ballot.objects.get().receipt == result.receipts[0].receipt
