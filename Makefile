@@ -48,7 +48,7 @@ lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff format --check .
 
 typecheck: $(VENV)/.installed-dev
-	$(VENV)/bin/mypy maps participation budgets sms frontend justcity
+	$(VENV)/bin/mypy maps core participation budgets sms accounts frontend demo justcity
 
 # Browser tests run in their own pytest call: Playwright's sync API keeps an event loop
 # for the session, which breaks async tests collected after it (GOTCHAS.md).

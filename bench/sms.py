@@ -114,7 +114,8 @@ def _seed(n: int, warmup: int) -> Seed:
     from django.core.management import call_command
     from django.utils import timezone
 
-    from budgets.models import Phase, PhaseKind, Pot, Process, Project
+    from budgets.models import Pot, Project
+    from core.models import Phase, PhaseKind, Process
     from maps.models import Neighbourhood
     from participation.identity import phone_hash
     from participation.models import Resident
@@ -391,8 +392,8 @@ def _in_process_web_run(seed: Seed, n: int, warmup: int, concurrency: int, deadl
     from django.db import connections
 
     from budgets.ballot_validation import Choice
-    from budgets.models import Channel, Process
-    from budgets.services import ballot_cast
+    from budgets.services.ballots import ballot_cast
+    from core.models import Channel, Process
     from participation.models import Resident
 
     process = Process.objects.get(slug=SLUG)
@@ -482,7 +483,8 @@ def main(argv: list[str] | None = None) -> int:
             server.wait()
         stderr = server.stderr.read().decode(errors="replace") if server.stderr else ""
 
-    from budgets.models import Ballot, Channel
+    from budgets.models import Ballot
+    from core.models import Channel
 
     # One ballot per pot per resident: count the city-wide pot's to count residents.
     citywide = Ballot.objects.filter(pot__neighbourhood__isnull=True)

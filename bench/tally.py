@@ -27,7 +27,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from budgets.pabulib import load_election
+from budgets.pabulib.pb_file import load_election
 from budgets.rules import RULES, run_rule
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"

@@ -65,7 +65,8 @@ def _load(n_ballots: int, n_projects: int, seed: int) -> object:
     from django.db import connection
     from django.utils import timezone
 
-    from budgets.models import Phase, PhaseKind, Pot, Process, Project, TallyRule
+    from budgets.models import Pot, Project
+    from core.models import Phase, PhaseKind, Process, TallyRule
 
     rng = random.Random(seed)
     now = timezone.now()
@@ -148,8 +149,8 @@ def main() -> None:
 
     url = _prepare_database(_database_url())
     _setup_django(url)
-    from budgets.models import TallyRule
     from budgets.tally import tally_process
+    from core.models import TallyRule
 
     t0 = time.perf_counter()
     process = _load(args.ballots, args.projects, args.seed)

@@ -3,8 +3,10 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from budgets.models import Ballot, CastLog, Phase, Pot, Process, Project
-from budgets.services import ResultsError, pots_allocate, results_publish
+from budgets.models import Ballot, CastLog, Pot, Project
+from budgets.services.pots import pots_allocate
+from budgets.services.results import ResultsError, results_publish
+from core.models import Phase, Process
 
 
 class PhaseInline(admin.TabularInline):
@@ -28,7 +30,7 @@ class ProcessAdmin(admin.ModelAdmin):
     @admin.action(description="Count and publish results (after voting closes)")
     def publish_results(self, request: HttpRequest, queryset: QuerySet[Process]) -> None:
         # Authorised here, server-side: only staff allowed to change processes publish.
-        if not request.user.has_perm("budgets.change_process"):
+        if not request.user.has_perm("core.change_process"):
             raise PermissionDenied
         for process in queryset:
             try:

@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from budgets.models import Process, Project
+from budgets.models import Project
 from budgets.results import process_results
 from budgets.selectors import pot_allocation, projects_on_ballot, receipt_status
 from budgets.serializers import (
@@ -22,6 +22,7 @@ from budgets.serializers import (
     ProjectOut,
     ReceiptOut,
 )
+from core.models import Process
 
 
 class ProcessList(generics.ListAPIView[Process]):

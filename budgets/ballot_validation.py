@@ -15,7 +15,8 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from budgets.models import BallotType, Pot, Process, Project
+from budgets.models import Pot, Project
+from core.models import BallotType, Process
 
 
 @dataclass(frozen=True)

@@ -1,123 +1,11 @@
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from justcity.append_only import AppendOnlyModel
-
-
-class BallotType(models.TextChoices):
-    APPROVAL = "approval", _("Approval within the budget")
-    K_OF_N = "k_of_n", _("Choose up to k projects")
-    CUMULATIVE = "cumulative", _("Distribute points")
-    RANKED = "ranked", _("Rank projects")
-
-
-class TallyRule(models.TextChoices):
-    GREEDY = "greedy_cost", _("Greedy by votes (city practice)")
-    GREEDY_SCORE = "greedy_score", _("Greedy by score (points or ranks)")
-    GREEDY_THRESHOLD = "greedy_threshold", _("Greedy with a minimum-votes threshold")
-    MES = "mes_cost", _("Method of Equal Shares")
-    MES_COMPLETED = "mes_cost_completed", _("Method of Equal Shares with completion")
-    MES_ADD1 = "mes_cost_add1_esnet", _("Method of Equal Shares, Add1 (as equalshares.net)")
-
-
-class PotFormula(models.TextChoices):
-    EQUAL = "equal", _("Equal amount per neighbourhood")
-    POPULATION = "population", _("Proportional to population")
-    NEED = "need", _("Population times need index")
-
-
-class ProcessQuerySet(models.QuerySet["Process"]):
-    def with_phase_at(self, kind: str, when: object | None = None) -> ProcessQuerySet:
-        now = when or timezone.now()
-        return self.filter(
-            phases__kind=kind, phases__starts_at__lte=now, phases__ends_at__gt=now
-        ).distinct()
-
-
-class Process(models.Model):
-    """A participatory budgeting round: phases, pots, projects on the ballot, the ballot
-    rules and the tally rule. Ballot limits live here and are enforced once, in
-    budgets.services.ballot_cast."""
-
-    title = models.CharField(max_length=200)
-    slug = models.SlugField(max_length=200, unique=True)
-    description = models.TextField(blank=True)
-    languages = models.JSONField(default=list, help_text=_("Language codes offered, e.g. en, es"))
-    ballot_type = models.CharField(
-        max_length=20, choices=BallotType.choices, default=BallotType.APPROVAL
-    )
-    min_projects = models.PositiveSmallIntegerField(default=1)
-    max_projects = models.PositiveSmallIntegerField(null=True, blank=True)
-    # Approval: the spending cap of one ballot; None means the pot's amount (knapsack).
-    max_total_cost = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
-    min_total_cost = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
-    max_points_per_project = models.PositiveSmallIntegerField(null=True, blank=True)
-    max_total_points = models.PositiveSmallIntegerField(null=True, blank=True)
-    rule = models.CharField(max_length=32, choices=TallyRule.choices, default=TallyRule.GREEDY)
-    min_votes_threshold = models.PositiveIntegerField(null=True, blank=True)
-    pot_formula = models.CharField(
-        max_length=16, choices=PotFormula.choices, default=PotFormula.POPULATION
-    )
-    # Split across neighbourhood pots by pot_formula; a city-wide pot has its own amount.
-    neighbourhood_budget = models.DecimalField(
-        max_digits=16, decimal_places=2, default=Decimal("0")
-    )
-    currency = models.CharField(max_length=3, default="USD")
-    results_published_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    objects = ProcessQuerySet.as_manager()
-
-    class Meta:
-        verbose_name_plural = "processes"
-        ordering = ["-created_at"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(max_projects__isnull=True)
-                | Q(max_projects__gte=models.F("min_projects")),
-                name="process_max_projects_gte_min",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return self.title
-
-
-class PhaseKind(models.TextChoices):
-    IDEAS = "ideas", _("Ideas")
-    REVIEW = "review", _("Review")
-    VOTING = "voting", _("Voting")
-    RESULTS = "results", _("Results")
-    IMPLEMENTATION = "implementation", _("Implementation")
-
-
-class Phase(models.Model):
-    process = models.ForeignKey(Process, on_delete=models.CASCADE, related_name="phases")
-    kind = models.CharField(max_length=20, choices=PhaseKind.choices)
-    starts_at = models.DateTimeField()
-    ends_at = models.DateTimeField()
-
-    class Meta:
-        ordering = ["starts_at"]
-        constraints = [
-            models.UniqueConstraint(fields=["process", "kind"], name="phase_one_per_kind"),
-            models.CheckConstraint(
-                condition=Q(ends_at__gt=models.F("starts_at")), name="phase_ends_after_start"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.process} — {self.kind}"
-
-    def is_open(self, when: object | None = None) -> bool:
-        now = when or timezone.now()
-        return bool(self.starts_at <= now < self.ends_at)  # type: ignore[operator]
+from core.append_only import AppendOnlyModel
+from core.models import Channel, Process
 
 
 class Pot(models.Model):
@@ -218,13 +106,6 @@ class Project(models.Model):
 
     def __str__(self) -> str:
         return f"{self.short_code}. {self.title}"
-
-
-class Channel(models.TextChoices):
-    WEB = "web", _("Web")
-    SMS = "sms", _("SMS")
-    PAPER = "paper", _("Paper")
-    IMPORT = "import", _("Imported")
 
 
 class Ballot(models.Model):

@@ -8,19 +8,14 @@ residents.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-
-from django.conf import settings
+from core.keyed_hash import keyed_hash
 
 
 def ballot_pseudonym(*, resident_id: int, pot_id: int) -> str:
-    message = f"ballot:{pot_id}:{resident_id}".encode()
-    return hmac.new(settings.BALLOT_KEY.encode(), message, hashlib.sha256).hexdigest()
+    return keyed_hash("BALLOT_KEY", f"ballot:{pot_id}:{resident_id}")
 
 
 def imported_pseudonym(*, process_id: int, voter_id: str) -> str:
     """Pseudonym of a voter in an imported Pabulib file: the file's voter id is already
     anonymous, but hashing it keeps one format for every ballot row."""
-    message = f"import:{process_id}:{voter_id}".encode()
-    return hmac.new(settings.BALLOT_KEY.encode(), message, hashlib.sha256).hexdigest()
+    return keyed_hash("BALLOT_KEY", f"import:{process_id}:{voter_id}")

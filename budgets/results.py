@@ -17,7 +17,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from budgets.ballot_validation import money
-from budgets.models import Pot, Process, Project, TallyRule, TallyRun
+from budgets.models import Pot, Project, TallyRun
+from core.models import Process, TallyRule
 
 
 @dataclass(frozen=True)

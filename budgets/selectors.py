@@ -10,8 +10,10 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from budgets.models import Ballot, CastLog, Phase, PotFormula, Process, Project
+from budgets.models import Ballot, CastLog, Project
+from budgets.pot_shares import pot_shares
 from budgets.receipts import receipt_normalise
+from core.models import Phase, PotFormula, Process
 from maps.models import Neighbourhood
 from maps.selectors import neighbourhoods_feature_collection
 
@@ -101,8 +103,6 @@ class PotAllocation:
 
 
 def pot_allocation(process: Process) -> PotAllocation:
-    from budgets.services import pot_shares
-
     neighbourhood_pots = {p.neighbourhood_id: p for p in process.pots.exclude(neighbourhood=None)}
     neighbourhoods = [
         n for n in Neighbourhood.objects.order_by("name") if n.pk in neighbourhood_pots

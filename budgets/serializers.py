@@ -7,7 +7,8 @@ from typing import Any
 
 from rest_framework import serializers
 
-from budgets.models import Phase, Pot, Process, Project
+from budgets.models import Pot, Project
+from core.models import Phase, Process
 
 
 class PhaseOut(serializers.ModelSerializer[Phase]):
@@ -57,7 +58,7 @@ class ProcessOut(serializers.ModelSerializer[Process]):
         ]
 
     def get_current_phase(self, process: Process) -> str | None:
-        from budgets.selectors import process_current_phase
+        from core.selectors import process_current_phase
 
         phase = process_current_phase(process)
         return phase.kind if phase else None

@@ -16,11 +16,12 @@ from fractions import Fraction
 
 from django.db import connection
 
-from budgets.models import Ballot, BallotType, Pot, Process, Project, Selection, TallyRule
+from budgets.models import Ballot, Pot, Project, Selection
 from budgets.rules import run_rule
 from budgets.rules.election import Ballot as RuleBallot
 from budgets.rules.election import Election, Outcome
 from budgets.rules.election import Project as RuleProject
+from core.models import BallotType, Process, TallyRule
 
 # The rules engine breaks ties by project id compared as strings; zero-padded short codes
 # make that "the lower project number wins", which residents can check on the ballot.

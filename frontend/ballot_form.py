@@ -16,7 +16,8 @@ from django.http import QueryDict
 from django.utils.translation import gettext as _
 
 from budgets.ballot_validation import BallotProblem, Choice
-from budgets.models import BallotType, Process, Project
+from budgets.models import Project
+from core.models import BallotType, Process
 from frontend.forms import SummaryError
 from frontend.selectors import BallotPot
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.http import HttpRequest
 
-from frontend.session import resident_from_request
+from accounts.session import resident_from_request
 
 
 def site(request: HttpRequest) -> dict[str, object]:

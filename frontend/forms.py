@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from frontend.selectors import MAP_KINDS, MAP_STATUSES
 from maps.models import Neighbourhood
 from participation.identity import InvalidPhoneNumber, phone_normalise
-from participation.services import BODY_MAX
+from participation.services.ideas import BODY_MAX
 
 
 class SummaryError(TypedDict):

@@ -7,7 +7,7 @@ from typing import Any
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from budgets.models import Process
+from core.models import Process
 
 
 def live_config(process: Process) -> dict[str, Any]:

@@ -11,16 +11,10 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from budgets.models import (
-    Ballot,
-    BallotType,
-    ImplementationStatus,
-    Pot,
-    Process,
-    Project,
-)
+from budgets.models import Ballot, ImplementationStatus, Pot, Project
 from budgets.pseudonyms import ballot_pseudonym
 from budgets.selectors import projects_on_ballot
+from core.models import BallotType, Process
 from maps.models import Neighbourhood
 from participation.models import (
     Comment,

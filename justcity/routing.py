@@ -1,5 +1,5 @@
 """Websocket routes, gathered from each app's ``routing.py``."""
 
-from budgets.routing import websocket_urlpatterns as budgets_ws
+from core.routing import websocket_urlpatterns as core_ws
 
-websocket_urlpatterns = [*budgets_ws]
+websocket_urlpatterns = [*core_ws]

@@ -55,10 +55,13 @@ INSTALLED_APPS = [
     "leaflet",
     "django_tasks_db",
     "maps",
+    "core",
     "participation",
     "budgets",
     "sms",
+    "accounts",
     "frontend",
+    "demo",
 ]
 
 MIDDLEWARE = [

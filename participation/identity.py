@@ -8,11 +8,10 @@ removing spaces and dashes, upper-cased) so a database dump reveals neither.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-
 import phonenumbers
 from django.conf import settings
+
+from core.keyed_hash import keyed_hash
 
 
 class InvalidPhoneNumber(ValueError):
@@ -35,13 +34,9 @@ def phone_normalise(raw: str, *, region: str | None = None) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def _keyed(value: str) -> str:
-    return hmac.new(settings.PHONE_KEY.encode(), value.encode(), hashlib.sha256).hexdigest()
-
-
 def phone_hash(e164: str) -> str:
     """Keyed hash of an already-normalised E.164 number."""
-    return _keyed("phone:" + e164)
+    return keyed_hash("PHONE_KEY", "phone:" + e164)
 
 
 def voter_code_normalise(raw: str) -> str:
@@ -49,4 +44,4 @@ def voter_code_normalise(raw: str) -> str:
 
 
 def voter_code_hash(raw: str) -> str:
-    return _keyed("code:" + voter_code_normalise(raw))
+    return keyed_hash("PHONE_KEY", "code:" + voter_code_normalise(raw))

@@ -5,8 +5,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from budgets.models import Channel
-from justcity.append_only import AppendOnlyModel
+from core.append_only import AppendOnlyModel
+from core.models import Channel
 
 
 class Resident(models.Model):
@@ -54,9 +54,7 @@ class ProposalStatus(models.TextChoices):
 
 
 class Proposal(models.Model):
-    process = models.ForeignKey(
-        "budgets.Process", on_delete=models.CASCADE, related_name="proposals"
-    )
+    process = models.ForeignKey("core.Process", on_delete=models.CASCADE, related_name="proposals")
     author = models.ForeignKey(
         Resident, null=True, blank=True, on_delete=models.SET_NULL, related_name="proposals"
     )
@@ -214,7 +212,7 @@ class Pilot(models.Model):
     slug = models.SlugField(max_length=200, unique=True)
     description = models.TextField(blank=True)
     process = models.ForeignKey(
-        "budgets.Process", null=True, blank=True, on_delete=models.SET_NULL, related_name="pilots"
+        "core.Process", null=True, blank=True, on_delete=models.SET_NULL, related_name="pilots"
     )
     neighbourhood = models.ForeignKey(
         "maps.Neighbourhood", null=True, blank=True, on_delete=models.SET_NULL
@@ -251,53 +249,3 @@ class PilotReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.pilot_id}: {self.period_start} to {self.period_end}"
-
-
-class SignInCode(models.Model):
-    """A one-time sign-in code sent by SMS to a phone number.
-
-    Neither the code nor the number is stored readable: ``code_hash`` is an HMAC (under
-    PHONE_KEY) of the code bound to the number's hash, ``phone_hash`` the number's keyed
-    hash and ``ip_hash`` a keyed hash of the client address. A code is good for
-    ``participation.services.SIGN_IN_CODE_TTL`` and ``SIGN_IN_CODE_TRIES`` wrong tries.
-    The rows double as the send log that the per-number and per-address rate limits
-    count, which is why they live in the database: every worker sees the same counts.
-    """
-
-    phone_hash = models.CharField(max_length=64)
-    ip_hash = models.CharField(max_length=64)
-    code_hash = models.CharField(max_length=64)
-    created_at = models.DateTimeField()
-    expires_at = models.DateTimeField()
-    attempts = models.PositiveSmallIntegerField(default=0)
-    used_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-        indexes = [
-            models.Index(fields=["phone_hash", "created_at"]),
-            models.Index(fields=["ip_hash", "created_at"]),
-        ]
-
-    def __str__(self) -> str:
-        return f"Sign-in code #{self.pk}"
-
-
-class SignInFailureMethod(models.TextChoices):
-    SMS_CODE = "sms_code", _("SMS code")
-    VOTER_CODE = "voter_code", _("Voter code")
-
-
-class SignInFailure(models.Model):
-    """One wrong sign-in code or unknown voter code, by (hashed) client address: what
-    the per-address limit on guessing counts, shared by every worker."""
-
-    ip_hash = models.CharField(max_length=64)
-    method = models.CharField(max_length=16, choices=SignInFailureMethod.choices)
-    created_at = models.DateTimeField()
-
-    class Meta:
-        indexes = [models.Index(fields=["ip_hash", "created_at"])]
-
-    def __str__(self) -> str:
-        return f"Sign-in failure #{self.pk} ({self.method})"

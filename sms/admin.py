@@ -5,7 +5,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from sms.models import InboundMessage, OutboundMessage, SmsBroadcast, SmsConversation
-from sms.outbound import outbound_requeue
+from sms.sending import outbound_requeue
 
 
 @admin.register(InboundMessage)

@@ -1,5 +1,7 @@
-"""The outbound queue: every text we send on our own initiative (sign-in codes, notices,
-broadcasts) is an ``OutboundMessage`` row first, then sent by a task.
+"""The outbound queue's rows: every text we send on our own initiative (sign-in codes,
+notices, broadcasts) is an ``OutboundMessage`` row first, then sent by a task
+(``sms.tasks``); ``sms.sending`` is what the rest of the code calls. This module only
+moves rows between states; it never schedules work.
 
 Life of a row (``OutboundStatus``)::
 
@@ -23,7 +25,6 @@ from __future__ import annotations
 
 import logging
 import random
-import time
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
@@ -35,12 +36,9 @@ from django.utils import timezone
 
 from participation.identity import phone_hash, phone_normalise
 from participation.models import Resident
-from sms.backends import get_backend
-from sms.backends.base import SmsSendError
-from sms.message import SmsMessage
+from participation.services.residents import resident_sms_opt_out
 from sms.models import OutboundMessage, OutboundPurpose, OutboundStatus
 from sms.phone_display import mask_phone
-from sms.rate_limits import rate_slot_reserve
 from sms.segments import MAX_BODY, sms_text
 
 logger = logging.getLogger(__name__)
@@ -57,7 +55,6 @@ STALE_SENDING = timedelta(minutes=15)
 PER_NUMBER_PER_HOUR = 10
 OPTED_OUT_CODE = "opted_out"
 RATE_LIMITED_CODE = "rate_limited"
-OPT_OUT_PROVIDER_CODES = frozenset({"21610"})
 
 STATUS_RANK: dict[str, int] = {
     OutboundStatus.QUEUED: 0,
@@ -110,10 +107,10 @@ def status_callback_url(message_id: int) -> str | None:
     return f"{settings.PUBLIC_BASE_URL}{path}?m={message_id}"
 
 
-# --- enqueue -------------------------------------------------------------------------------
+# --- rows ----------------------------------------------------------------------------------
 
 
-def outbound_enqueue(
+def outbound_row_create(
     *,
     to: str,
     body: str,
@@ -121,10 +118,11 @@ def outbound_enqueue(
     language: str = "en",
     in_reply_to_id: int | None = None,
 ) -> OutboundMessage:
-    """Queue one text to ``to`` and schedule its send after the current transaction
-    commits. Returns the row: ``queued``, or ``cancelled`` (with ``error_code``) when the
-    number opted out or had too many texts this hour. Raises InvalidPhoneNumber for a
-    number that is not valid, ValueError for an empty or over-long body."""
+    """Write the row of one text to ``to``: ``queued``, or ``cancelled`` (with
+    ``error_code``) when the number opted out or had too many texts this hour. Sends
+    nothing: ``sms.sending.outbound_enqueue`` also hands a queued row to the task
+    backend. Raises InvalidPhoneNumber for a number that is not valid, ValueError for an
+    empty or over-long body."""
     e164 = phone_normalise(to)
     text = sms_text(body.strip())
     if not text:
@@ -147,8 +145,6 @@ def outbound_enqueue(
         error_code=code,
         in_reply_to_id=in_reply_to_id,
     )
-    if status == OutboundStatus.QUEUED:
-        schedule_send(message.pk)
     logger.info(
         "sms #%s (%s) to %s %s%s",
         message.pk,
@@ -170,41 +166,6 @@ def _recent_to(digest: str) -> int:
     )
 
 
-def schedule_send(message_id: int, *, run_after: datetime | None = None) -> None:
-    """After commit, hand the row to the task backend (deferred to ``run_after`` where
-    the backend can defer; otherwise ``manage.py sms_send_due`` picks it up)."""
-    transaction.on_commit(lambda: _enqueue_task(message_id, run_after))
-
-
-def schedule_sends(message_ids: Iterable[int]) -> None:
-    ids = list(message_ids)
-
-    def enqueue_all() -> None:
-        for pk in ids:
-            _enqueue_task(pk, None)
-
-    transaction.on_commit(enqueue_all)
-
-
-def _enqueue_task(message_id: int, run_after: datetime | None) -> None:
-    from sms.tasks import send_outbound  # the task module imports this one
-
-    task = send_outbound
-    if run_after is not None:
-        if not task.get_backend().supports_defer:
-            # The Immediate backend cannot wait: the sweeper sends it when due.
-            return
-        task = task.using(run_after=run_after)
-    try:
-        task.enqueue(message_id=message_id)
-    except Exception:
-        # The row is safely queued; the sweeper sends it. Never fail the caller's write.
-        logger.exception("sms #%s could not be handed to the task backend", message_id)
-
-
-# --- send ----------------------------------------------------------------------------------
-
-
 def _due(now: datetime) -> Q:
     return Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
 
@@ -220,108 +181,15 @@ def outbound_claim(message_id: int, *, now: datetime | None = None) -> bool:
     )
 
 
-def outbound_send(*, message_id: int) -> str:
-    """Send one queued row now (the body of the ``send_outbound`` task).
-
-    Returns what happened: ``sent``, ``retry`` (transient error, rescheduled with
-    backoff), ``failed`` (permanent error or attempts used up), ``cancelled`` (opted
-    out), ``deferred`` (rate limit; not an attempt) or ``skipped`` (not queued or not due:
-    another worker has it, it was sent, or a provider callback settled it). Never raises
-    for a send error; the row records it.
-    """
-    if not outbound_claim(message_id):
-        return "skipped"
-    message = OutboundMessage.objects.get(pk=message_id)
-    if is_opted_out(message.to_hash):
-        _settle(message_id, OutboundStatus.CANCELLED, code=OPTED_OUT_CODE, message="")
-        return "cancelled"
-    slot = rate_slot_reserve(per_second=sends_per_second(), max_wait=MAX_SLOT_WAIT)
-    if not slot.reserved:
-        run_after = timezone.now() + timedelta(seconds=slot.wait)
-        OutboundMessage.objects.filter(pk=message_id, status=OutboundStatus.SENDING).update(
-            status=OutboundStatus.QUEUED,
-            attempts=F("attempts") - 1,
-            next_attempt_at=run_after,
-            updated_at=timezone.now(),
-        )
-        schedule_send(message_id, run_after=run_after)
-        return "deferred"
-    if slot.wait > 0:
-        time.sleep(slot.wait)
-
-    sms = SmsMessage(to=message.to_e164, body=message.body)
-    callback = status_callback_url(message.pk)
-    if callback:
-        sms.extra["status_callback"] = callback
-    try:
-        get_backend().send_messages([sms])
-    except SmsSendError as exc:
-        return _failed_attempt(message, code=exc.code, text=str(exc), permanent=exc.permanent)
-    except Exception as exc:
-        # A backend bug or an unexpected network error: retried like a transient one,
-        # and logged in full because it should not happen.
-        logger.exception("sms #%s: backend raised %s", message_id, type(exc).__name__)
-        return _failed_attempt(message, code="error", text=type(exc).__name__, permanent=False)
-
-    now = timezone.now()
-    if sms.provider_id:
-        try:
-            with transaction.atomic():
-                OutboundMessage.objects.filter(pk=message_id, provider_id__isnull=True).update(
-                    provider_id=sms.provider_id
-                )
-        except IntegrityError:
-            logger.error("sms #%s: provider id already recorded on another row", message_id)
-    OutboundMessage.objects.filter(pk=message_id, status=OutboundStatus.SENDING).update(
-        status=OutboundStatus.SENT, error_code="", error_message="", updated_at=now
-    )
-    logger.info("sms #%s sent to %s", message_id, mask_phone(message.to_e164))
-    return "sent"
-
-
-def _failed_attempt(message: OutboundMessage, *, code: str, text: str, permanent: bool) -> str:
-    attempts = message.attempts  # already counts this attempt (claimed)
-    if permanent or attempts >= MAX_ATTEMPTS:
-        _settle(message.pk, OutboundStatus.FAILED, code=code, message=text)
-        if code in OPT_OUT_PROVIDER_CODES:
-            _opt_out_number(message.to_hash)
-        logger.warning(
-            "sms #%s to %s failed for good after %d attempt(s): %s",
-            message.pk,
-            mask_phone(message.to_e164),
-            attempts,
-            code,
-        )
-        return "failed"
-    now = timezone.now()
-    run_after = now + backoff(attempts)
-    OutboundMessage.objects.filter(pk=message.pk, status=OutboundStatus.SENDING).update(
-        status=OutboundStatus.QUEUED,
-        next_attempt_at=run_after,
-        error_code=code[:16],
-        error_message=text[:500],
-        updated_at=now,
-    )
-    schedule_send(message.pk, run_after=run_after)
-    logger.info(
-        "sms #%s attempt %d failed (%s); retry at %s", message.pk, attempts, code, run_after
-    )
-    return "retry"
-
-
-def _settle(message_id: int, status: str, *, code: str, message: str) -> None:
+def outbound_settle(message_id: int, status: str, *, code: str, message: str) -> None:
     OutboundMessage.objects.filter(pk=message_id, status=OutboundStatus.SENDING).update(
         status=status, error_code=code[:16], error_message=message[:500], updated_at=timezone.now()
     )
 
 
-def _opt_out_number(to_hash: str) -> None:
+def opt_out_number(to_hash: str) -> None:
     """The provider says this number opted out (e.g. STOP sent to Twilio directly):
     record it as if they had texted us STOP."""
-    # Imported here: participation.services sends sign-in codes through sms.sending,
-    # which imports this module.
-    from participation.services import resident_sms_opt_out
-
     resident = Resident.objects.filter(phone_hash=to_hash).first()
     if resident is not None:
         resident_sms_opt_out(resident=resident)
@@ -330,10 +198,10 @@ def _opt_out_number(to_hash: str) -> None:
     )
 
 
-def outbound_requeue(*, message_ids: Iterable[int]) -> int:
+def outbound_requeue_rows(*, message_ids: Iterable[int]) -> list[int]:
     """Staff: put failed or cancelled rows back in the queue with fresh attempts (after
-    fixing credentials, say). Opt-outs are checked again when each is sent. Returns how
-    many rows were requeued."""
+    fixing credentials, say). Opt-outs are checked again when each is sent. Returns the
+    ids requeued; ``sms.sending.outbound_requeue`` hands them to the task backend."""
     rows = OutboundMessage.objects.filter(
         pk__in=list(message_ids), status__in=[OutboundStatus.FAILED, OutboundStatus.CANCELLED]
     )
@@ -346,37 +214,44 @@ def outbound_requeue(*, message_ids: Iterable[int]) -> int:
         error_message="",
         updated_at=timezone.now(),
     )
-    schedule_sends(ids)
-    return count
+    return ids if count else []
 
 
-def outbound_send_due(*, limit: int = 500) -> int:
-    """The sweeper (``manage.py sms_send_due``; the staff queue page's button): put rows
-    interrupted mid-send back in the queue, then send every due row, oldest first.
-    Returns how many were sent. Safe to run beside task workers (claims decide)."""
-    now = timezone.now()
-    OutboundMessage.objects.filter(
+def outbound_reclaim_stale(*, now: datetime | None = None) -> int:
+    """Put rows left in ``sending`` by an interrupted worker back in the queue."""
+    now = now or timezone.now()
+    return OutboundMessage.objects.filter(
         status=OutboundStatus.SENDING, updated_at__lt=now - STALE_SENDING
     ).update(status=OutboundStatus.QUEUED, next_attempt_at=now, updated_at=now)
-    due = list(
+
+
+def outbound_due_ids(*, limit: int, now: datetime | None = None) -> list[int]:
+    """Queued rows that are due, oldest first."""
+    now = now or timezone.now()
+    return list(
         OutboundMessage.objects.filter(status=OutboundStatus.QUEUED)
         .filter(_due(now))
         .order_by("next_attempt_at", "created_at", "pk")
         .values_list("pk", flat=True)[:limit]
     )
-    return sum(1 for pk in due if outbound_send(message_id=pk) == "sent")
 
 
 # --- provider callbacks --------------------------------------------------------------------
 
 
 def outbound_status_record(
-    *, message_id: int | None, provider_id: str, provider_status: str, error_code: str = ""
+    *,
+    message_id: int | None,
+    provider_id: str,
+    provider_status: str,
+    error_code: str = "",
+    opted_out: bool = False,
 ) -> bool:
     """Apply a provider status callback. Finds the row by our id (from the callback URL)
     or else by the provider id; moves its status forward only (``STATUS_RANK``), with a
     conditional UPDATE so two callbacks racing cannot move it back. Returns whether the
-    row changed. An opt-out error code records the opt-out."""
+    row changed. ``opted_out`` (the provider says the recipient opted out, as the backend
+    reads its error code) records the opt-out."""
     new = PROVIDER_STATUS.get(provider_status.strip().lower())
     rows = OutboundMessage.objects.all()
     if message_id is not None:
@@ -398,8 +273,8 @@ def outbound_status_record(
                 )
         except IntegrityError:
             logger.warning("status callback for #%s names a provider id in use", message.pk)
-    if error_code in OPT_OUT_PROVIDER_CODES:
-        _opt_out_number(message.to_hash)
+    if opted_out:
+        opt_out_number(message.to_hash)
     if new is None:
         return False
     lower = [s for s, rank in STATUS_RANK.items() if rank < STATUS_RANK[new]]

@@ -8,8 +8,9 @@ from datetime import datetime
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from budgets.models import Phase, PhaseKind, Process, Project
+from budgets.models import Project
 from budgets.selectors import projects_on_ballot
+from core.models import Phase, PhaseKind, Process
 from maps.models import Neighbourhood
 from participation.models import Resident
 from sms.commands.parser import fold_word, normalise

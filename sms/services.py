@@ -17,11 +17,11 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from budgets.models import Channel
+from core.models import Channel
 from maps.models import Neighbourhood
 from participation.identity import InvalidPhoneNumber, phone_hash, phone_normalise
 from participation.models import Resident
-from participation.services import (
+from participation.services.residents import (
     LANGUAGES,
     resident_for_phone,
     resident_sms_opt_in,
@@ -31,6 +31,7 @@ from sms.commands import replies
 from sms.commands.dispatcher import Context, Outcome, dispatch
 from sms.commands.keywords import Kind
 from sms.commands.parser import parse
+from sms.conversation import conversation_for, conversation_reset
 from sms.models import (
     InboundMessage,
     InboundStatus,
@@ -38,9 +39,7 @@ from sms.models import (
     OutboundPurpose,
     OutboundStatus,
     SmsBroadcast,
-    SmsConversation,
 )
-from sms.outbound import schedule_sends
 from sms.phone_display import mask_phone
 from sms.rate_limits import (
     THROTTLED,
@@ -49,6 +48,7 @@ from sms.rate_limits import (
     inbound_slow_down_sent,
 )
 from sms.segments import MAX_BODY, segment_count, sms_text
+from sms.tasks import schedule_sends
 
 logger = logging.getLogger(__name__)
 
@@ -243,33 +243,6 @@ def _throttle(inbound: InboundMessage) -> Outcome | None:
     if inbound_slow_down_sent(from_hash=inbound.from_hash, since=since):
         return Outcome((), THROTTLED)
     return Outcome((replies.throttled_text(),), THROTTLED)
-
-
-# --- conversation state ------------------------------------------------------------------
-
-
-def conversation_for(*, resident: Resident) -> tuple[SmsConversation, bool]:
-    """The resident's conversation state, created on their first text (True). Callers
-    hold the resident's row lock, so no second transaction can create it meanwhile."""
-    conversation = SmsConversation.objects.filter(resident=resident).first()
-    if conversation is not None:
-        return conversation, False
-    return SmsConversation.objects.create(resident=resident), True
-
-
-def conversation_update(*, conversation: SmsConversation, **changes: Any) -> SmsConversation:
-    """Set conversation fields (``pending``, ``pending_text``, ``more``, the ``*_asked_at``
-    stamps). Callers hold the resident's row lock (inside ``sms_receive``)."""
-    for field, value in changes.items():
-        setattr(conversation, field, value)
-    conversation.save(update_fields=[*changes, "updated_at"])
-    return conversation
-
-
-def conversation_reset(*, resident: Resident) -> None:
-    SmsConversation.objects.filter(resident=resident).update(
-        pending="", pending_text="", more="", updated_at=timezone.now()
-    )
 
 
 # --- broadcasts -----------------------------------------------------------------------------

@@ -1,16 +1,171 @@
-"""Background tasks of the SMS app (``django.tasks``: the Immediate backend locally,
-django-tasks-db's DatabaseBackend and ``manage.py db_worker`` in production). Task
-bodies only call services."""
+"""Background work of the SMS app: one send attempt of a queued row, the task that runs
+it (``django.tasks``: the Immediate backend locally, django-tasks-db's DatabaseBackend
+and ``manage.py db_worker`` in production) and the scheduling of that task. Retries and
+rate-limit deferrals re-enqueue the task for the row's next attempt."""
 
 from __future__ import annotations
 
-from django.tasks import task
+import logging
+import time
+from collections.abc import Iterable
+from datetime import datetime, timedelta
 
-from sms.outbound import outbound_send
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.tasks import task
+from django.utils import timezone
+
+from sms.backends import get_backend
+from sms.backends.base import SmsSendError
+from sms.message import SmsMessage
+from sms.models import OutboundMessage, OutboundStatus
+from sms.outbound import (
+    MAX_ATTEMPTS,
+    MAX_SLOT_WAIT,
+    OPTED_OUT_CODE,
+    backoff,
+    is_opted_out,
+    opt_out_number,
+    outbound_claim,
+    outbound_settle,
+    sends_per_second,
+    status_callback_url,
+)
+from sms.phone_display import mask_phone
+from sms.rate_limits import rate_slot_reserve
+
+logger = logging.getLogger(__name__)
 
 
 @task()
 def send_outbound(message_id: int) -> str:
-    """Send one queued OutboundMessage; see ``sms.outbound.outbound_send``. Safe to run
-    twice or late: the row is claimed with a conditional update."""
+    """Send one queued OutboundMessage; see ``outbound_send``. Safe to run twice or
+    late: the row is claimed with a conditional update."""
     return outbound_send(message_id=message_id)
+
+
+def schedule_send(message_id: int, *, run_after: datetime | None = None) -> None:
+    """After commit, hand the row to the task backend (deferred to ``run_after`` where
+    the backend can defer; otherwise ``manage.py sms_send_due`` picks it up)."""
+    transaction.on_commit(lambda: _enqueue_task(message_id, run_after))
+
+
+def schedule_sends(message_ids: Iterable[int]) -> None:
+    ids = list(message_ids)
+
+    def enqueue_all() -> None:
+        for pk in ids:
+            _enqueue_task(pk, None)
+
+    transaction.on_commit(enqueue_all)
+
+
+def _enqueue_task(message_id: int, run_after: datetime | None) -> None:
+    task = send_outbound
+    if run_after is not None:
+        if not task.get_backend().supports_defer:
+            # The Immediate backend cannot wait: the sweeper sends it when due.
+            return
+        task = task.using(run_after=run_after)
+    try:
+        task.enqueue(message_id=message_id)
+    except Exception:
+        # The row is safely queued; the sweeper sends it. Never fail the caller's write.
+        logger.exception("sms #%s could not be handed to the task backend", message_id)
+
+
+def outbound_send(*, message_id: int) -> str:
+    """Send one queued row now (the body of the ``send_outbound`` task).
+
+    Returns what happened: ``sent``, ``retry`` (transient error, rescheduled with
+    backoff), ``failed`` (permanent error or attempts used up), ``cancelled`` (opted
+    out), ``deferred`` (rate limit; not an attempt) or ``skipped`` (not queued or not due:
+    another worker has it, it was sent, or a provider callback settled it). Never raises
+    for a send error; the row records it.
+    """
+    if not outbound_claim(message_id):
+        return "skipped"
+    message = OutboundMessage.objects.get(pk=message_id)
+    if is_opted_out(message.to_hash):
+        outbound_settle(message_id, OutboundStatus.CANCELLED, code=OPTED_OUT_CODE, message="")
+        return "cancelled"
+    slot = rate_slot_reserve(per_second=sends_per_second(), max_wait=MAX_SLOT_WAIT)
+    if not slot.reserved:
+        run_after = timezone.now() + timedelta(seconds=slot.wait)
+        OutboundMessage.objects.filter(pk=message_id, status=OutboundStatus.SENDING).update(
+            status=OutboundStatus.QUEUED,
+            attempts=F("attempts") - 1,
+            next_attempt_at=run_after,
+            updated_at=timezone.now(),
+        )
+        schedule_send(message_id, run_after=run_after)
+        return "deferred"
+    if slot.wait > 0:
+        time.sleep(slot.wait)
+
+    sms = SmsMessage(to=message.to_e164, body=message.body)
+    callback = status_callback_url(message.pk)
+    if callback:
+        sms.extra["status_callback"] = callback
+    try:
+        get_backend().send_messages([sms])
+    except SmsSendError as exc:
+        return _failed_attempt(
+            message,
+            code=exc.code,
+            text=str(exc),
+            permanent=exc.permanent,
+            opted_out=exc.opted_out,
+        )
+    except Exception as exc:
+        # A backend bug or an unexpected network error: retried like a transient one,
+        # and logged in full because it should not happen.
+        logger.exception("sms #%s: backend raised %s", message_id, type(exc).__name__)
+        return _failed_attempt(message, code="error", text=type(exc).__name__, permanent=False)
+
+    now = timezone.now()
+    if sms.provider_id:
+        try:
+            with transaction.atomic():
+                OutboundMessage.objects.filter(pk=message_id, provider_id__isnull=True).update(
+                    provider_id=sms.provider_id
+                )
+        except IntegrityError:
+            logger.error("sms #%s: provider id already recorded on another row", message_id)
+    OutboundMessage.objects.filter(pk=message_id, status=OutboundStatus.SENDING).update(
+        status=OutboundStatus.SENT, error_code="", error_message="", updated_at=now
+    )
+    logger.info("sms #%s sent to %s", message_id, mask_phone(message.to_e164))
+    return "sent"
+
+
+def _failed_attempt(
+    message: OutboundMessage, *, code: str, text: str, permanent: bool, opted_out: bool = False
+) -> str:
+    attempts = message.attempts  # already counts this attempt (claimed)
+    if permanent or attempts >= MAX_ATTEMPTS:
+        outbound_settle(message.pk, OutboundStatus.FAILED, code=code, message=text)
+        if opted_out:
+            opt_out_number(message.to_hash)
+        logger.warning(
+            "sms #%s to %s failed for good after %d attempt(s): %s",
+            message.pk,
+            mask_phone(message.to_e164),
+            attempts,
+            code,
+        )
+        return "failed"
+    now = timezone.now()
+    run_after = now + backoff(attempts)
+    OutboundMessage.objects.filter(pk=message.pk, status=OutboundStatus.SENDING).update(
+        status=OutboundStatus.QUEUED,
+        next_attempt_at=run_after,
+        error_code=code[:16],
+        error_message=text[:500],
+        updated_at=now,
+    )
+    schedule_send(message.pk, run_after=run_after)
+    logger.info(
+        "sms #%s attempt %d failed (%s); retry at %s", message.pk, attempts, code, run_after
+    )
+    return "retry"

@@ -31,12 +31,13 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from participation.identity import phone_hash
-from sms.backends.twilio import signature_valid, twiml
+from sms.backends.twilio import error_code_is_opt_out, signature_valid, twiml
 from sms.forms import BroadcastForm, SimulatorForm, simulator_sid
 from sms.models import OutboundMessage, OutboundStatus
-from sms.outbound import outbound_send_due, outbound_status_record
+from sms.outbound import outbound_status_record
 from sms.phone_display import mask_phone
 from sms.selectors import inbound_thread, outbound_queue, outbound_status_counts
+from sms.sending import outbound_send_due
 from sms.services import (
     BroadcastError,
     SmsInputError,
@@ -96,11 +97,13 @@ def twilio_status(request: HttpRequest) -> HttpResponse:
     provider_status = request.POST.get("MessageStatus") or request.POST.get("SmsStatus", "")
     if not provider_status or not (raw_id or provider_id):
         return HttpResponseBadRequest("MessageStatus and MessageSid are required")
+    error_code = request.POST.get("ErrorCode", "")[:16]
     outbound_status_record(
         message_id=int(raw_id) if raw_id else None,
         provider_id=provider_id,
         provider_status=provider_status[:20],
-        error_code=request.POST.get("ErrorCode", "")[:16],
+        error_code=error_code,
+        opted_out=error_code_is_opt_out(error_code),
     )
     # Twilio only needs a 2xx; an unknown message is not an error worth a retry.
     return HttpResponse(status=204)

@@ -10,8 +10,9 @@ import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from budgets.models import Ballot, BallotType, Phase, PhaseKind, Pot, Process, Project
+from budgets.models import Ballot, Pot, Project
 from budgets.pseudonyms import ballot_pseudonym
+from core.models import BallotType, Phase, PhaseKind, Process
 from maps.models import Neighbourhood
 from participation.identity import phone_hash
 from participation.models import Comment, Pilot, PilotReport, Proposal, Resident

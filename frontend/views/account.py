@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.i18n import set_language
 
-from frontend.forms import CodeForm, PhoneForm, VoterCodeForm, error_summary
-from frontend.session import (
+from accounts.services import sign_in_code_send, sign_in_code_verify, sign_in_voter_code_verify
+from accounts.session import (
     SESSION_PENDING_PHONE,
     client_ip,
     language_cookie,
@@ -24,15 +24,10 @@ from frontend.session import (
     resident_sign_out,
     safe_next,
 )
+from frontend.forms import CodeForm, PhoneForm, VoterCodeForm, error_summary
+from participation.errors import ParticipationError
 from participation.models import Resident
-from participation.services import (
-    LANGUAGES,
-    ParticipationError,
-    resident_set_language,
-    sign_in_code_send,
-    sign_in_code_verify,
-    sign_in_voter_code_verify,
-)
+from participation.services.residents import LANGUAGES, resident_set_language
 from sms.phone_display import mask_phone
 
 # Refusals that are about pace, not about what was typed.

@@ -10,10 +10,12 @@ from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_http_methods
 
-from budgets.models import BallotType, Channel, PhaseKind, Process, Project
+from accounts.session import resident_from_request, resident_required, safe_next
+from budgets.models import Project
 from budgets.receipts import receipt_display
 from budgets.selectors import process_turnout
-from budgets.services import BallotInvalid, CastResult, ballot_cast
+from budgets.services.ballots import BallotInvalid, CastResult, ballot_cast
+from core.models import BallotType, Channel, PhaseKind, Process
 from frontend.ballot_form import (
     BALLOT_FORM_ID,
     BallotInput,
@@ -29,8 +31,8 @@ from frontend.selectors import (
     process_has_local_pots,
     resident_has_voted,
 )
-from frontend.session import resident_from_request, resident_required, safe_next
-from participation.services import ParticipationError, resident_claim_neighbourhood
+from participation.errors import ParticipationError
+from participation.services.residents import resident_claim_neighbourhood
 
 
 @require_http_methods(["GET", "POST"])

@@ -10,7 +10,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from budgets.models import Channel, PhaseKind, Process
+from accounts.session import resident_from_request, resident_required, sign_in_url
+from core.models import Channel, PhaseKind, Process
 from frontend.forms import CommentForm, ProposalForm, SummaryError, error_summary
 from frontend.live import live_config
 from frontend.selectors import (
@@ -19,14 +20,13 @@ from frontend.selectors import (
     proposal_visible_to,
     visible_comment_count,
 )
-from frontend.session import resident_from_request, resident_required, sign_in_url
 from maps.selectors import neighbourhoods_feature_collection
+from participation.errors import ParticipationError
 from participation.models import Comment, Proposal, ProposalStatus, Support
-from participation.services import (
+from participation.services.ideas import (
     BODY_MAX,
     COMMENT_MAX,
     TITLE_MAX,
-    ParticipationError,
     Point,
     comment_post,
     proposal_submit,

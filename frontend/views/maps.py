@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
-from budgets.models import Process
+from core.models import Process
 from frontend.forms import MapFilterForm, error_summary
 from frontend.live import live_config
 from frontend.selectors import MAP_STATUSES, map_items

@@ -4,14 +4,10 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
-from budgets.models import PhaseKind, Pot, Process
-from budgets.selectors import (
-    pot_allocation,
-    process_current_phase,
-    process_map_data,
-    process_turnout,
-    projects_on_ballot,
-)
+from budgets.models import Pot
+from budgets.selectors import pot_allocation, process_map_data, process_turnout, projects_on_ballot
+from core.models import PhaseKind, Process
+from core.selectors import process_current_phase
 from frontend.live import live_config
 from frontend.selectors import proposals_with_support
 from maps.models import Neighbourhood

@@ -3,9 +3,9 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
+from accounts.session import resident_from_request
 from budgets.models import ImplementationStatus, Project
 from frontend.selectors import proposal_visible_to
-from frontend.session import resident_from_request
 from frontend.views.results import project_result
 
 

@@ -5,8 +5,9 @@ from dataclasses import dataclass
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
-from budgets.models import Process, Project
+from budgets.models import Project
 from budgets.results import PotResult, ProjectResult, process_results
+from core.models import Process
 from frontend.live import live_config
 
 

@@ -7,12 +7,18 @@ from sms.message import SmsMessage
 
 
 class SmsSendError(Exception):
-    """A send failed. ``permanent`` errors (invalid number, opted out) are never retried."""
+    """A send failed, as the backend reads its provider's answer: ``permanent`` errors
+    (invalid number, opted out) are never retried; ``opted_out`` means the recipient
+    told the provider to stop (the queue then records the opt-out). The queue never
+    interprets provider codes itself."""
 
-    def __init__(self, message: str, *, code: str = "", permanent: bool = False) -> None:
+    def __init__(
+        self, message: str, *, code: str = "", permanent: bool = False, opted_out: bool = False
+    ) -> None:
         super().__init__(message)
         self.code = code
-        self.permanent = permanent
+        self.permanent = permanent or opted_out
+        self.opted_out = opted_out
 
 
 class BaseSmsBackend:

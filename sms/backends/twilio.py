@@ -49,7 +49,14 @@ def classify(status: int | None, code: object) -> SmsSendError:
         f"twilio refused the message (HTTP {status}, code {code_text or '-'})",
         code=code_text or (str(status) if status else ""),
         permanent=permanent,
+        opted_out=error_code_is_opt_out(code_text),
     )
+
+
+def error_code_is_opt_out(code: object) -> bool:
+    """Whether a Twilio ErrorCode (in a send error or a status callback) means the
+    recipient opted out of our texts."""
+    return str(code or "") == OPTED_OUT
 
 
 class SmsBackend(BaseSmsBackend):

@@ -22,18 +22,16 @@ from django.db import transaction
 from django.utils import timezone, translation
 
 from budgets.ballot_validation import BallotProblem, Choice, money
-from budgets.models import BallotType, Channel, Process
 from budgets.receipts import receipt_display, receipt_normalise
 from budgets.selectors import projects_on_ballot, receipt_status
-from budgets.services import BallotInvalid, CastResult, ballot_cast
+from budgets.services.ballots import BallotInvalid, CastResult, ballot_cast
+from core.models import BallotType, Channel, Process
 from maps.models import Neighbourhood
+from participation.demographics import DEMOGRAPHIC_QUESTIONS
+from participation.errors import ParticipationError
 from participation.models import Proposal, Resident
-from participation.services import (
-    DEMOGRAPHIC_QUESTIONS,
-    TITLE_MAX,
-    ParticipationError,
-    comment_post,
-    proposal_submit,
+from participation.services.ideas import TITLE_MAX, comment_post, proposal_submit
+from participation.services.residents import (
     resident_record_demographics,
     resident_set_language,
     resident_set_neighbourhood,
@@ -41,6 +39,7 @@ from participation.services import (
 from sms.commands import replies
 from sms.commands.keywords import Kind
 from sms.commands.parser import Command, parse_first_number, parse_language, parse_numbers
+from sms.conversation import conversation_update
 from sms.models import SmsConversation
 from sms.selectors import (
     neighbourhood_match,
@@ -80,8 +79,6 @@ def _out(command: Kind | str, *texts: str) -> Outcome:
 
 
 def _update(ctx: Context, **changes: object) -> None:
-    from sms.services import conversation_update  # services import this module
-
     conversation_update(conversation=ctx.conversation, **changes)
 
 

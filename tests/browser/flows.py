@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 if TYPE_CHECKING:
     from tests.browser.conftest import AxeAudit, LiveServer
 
-# The demo's city-wide projects (budgets/demo_city.py) plus the one seed.py adds:
+# The demo's city-wide projects (demo/riverbend.py) plus the one seed.py adds:
 # 560,000 USD in all against a 500,000 USD city-wide budget.
 SOLAR = "Solar bus shelters with live arrival screens"  # 60,000
 WIFI = "Free public Wi-Fi in all libraries"  # 45,000

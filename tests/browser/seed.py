@@ -40,19 +40,11 @@ def seed() -> dict[str, Any]:
     from django.utils import timezone
 
     from budgets.ballot_validation import Choice
-    from budgets.demo_city import PROCESS_SLUG, STAFF_USERNAME
-    from budgets.models import (
-        BallotType,
-        Channel,
-        ImplementationStatus,
-        Phase,
-        PhaseKind,
-        Pot,
-        Process,
-        Project,
-        TallyRule,
-    )
-    from budgets.services import ballot_cast, results_publish
+    from budgets.models import ImplementationStatus, Pot, Project
+    from budgets.services.ballots import ballot_cast
+    from budgets.services.results import results_publish
+    from core.models import BallotType, Channel, Phase, PhaseKind, Process, TallyRule
+    from demo.riverbend import PROCESS_SLUG, STAFF_USERNAME
     from maps.models import Neighbourhood
     from participation.identity import phone_hash
     from participation.models import Proposal, ProposalStatus, Resident

@@ -6,7 +6,8 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from budgets.models import Phase, PhaseKind, Pot, Process, Project
+from budgets.models import Pot, Project
+from core.models import Phase, PhaseKind, Process
 from tests.factories import PhaseFactory, PotFactory, ProcessFactory, ProjectFactory
 
 

@@ -8,10 +8,11 @@ from django.utils import timezone
 from django.utils.translation import override
 
 from budgets.ballot_validation import Choice
-from budgets.models import Ballot, BallotType, CastLog, PhaseKind, Selection
+from budgets.models import Ballot, CastLog, Selection
 from budgets.pseudonyms import ballot_pseudonym
 from budgets.selectors import receipt_status
-from budgets.services import BallotInvalid, ballot_cast
+from budgets.services.ballots import BallotInvalid, ballot_cast
+from core.models import BallotType, PhaseKind
 from tests.budgets.conftest import citywide, project
 from tests.factories import NeighbourhoodFactory, PotFactory, ProjectFactory, ResidentFactory
 
@@ -172,10 +173,10 @@ def test_cast_at_the_closing_instant_is_decided_by_server_time(voting_process, m
     phase = voting_process.phases.get(kind=PhaseKind.VOTING)
     closing = phase.ends_at
     monkeypatch.setattr(
-        "budgets.services.timezone.now", lambda: closing - dt.timedelta(microseconds=1)
+        "budgets.services.ballots.timezone.now", lambda: closing - dt.timedelta(microseconds=1)
     )
     assert cast(ResidentFactory(), voting_process, 1).receipts
-    monkeypatch.setattr("budgets.services.timezone.now", lambda: closing)
+    monkeypatch.setattr("budgets.services.ballots.timezone.now", lambda: closing)
     with pytest.raises(BallotInvalid) as excinfo:
         cast(ResidentFactory(), voting_process, 1)
     assert codes_of(excinfo.value.problems) == ["voting_closed"]
@@ -222,7 +223,7 @@ def test_turnout_event_is_scheduled_on_commit(
     voting_process, django_capture_on_commit_callbacks, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
     sent = []
-    monkeypatch.setattr("budgets.events.broadcast", lambda pid, event: sent.append((pid, event)))
+    monkeypatch.setattr("core.live.broadcast", lambda pid, event: sent.append((pid, event)))
     resident = ResidentFactory()
     with django_capture_on_commit_callbacks(execute=True):
         cast(resident, voting_process, 1)
@@ -256,7 +257,7 @@ def test_turnout_failure_after_commit_never_loses_the_ballot(
     def broken(process):  # type: ignore[no-untyped-def]
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr("budgets.services.process_turnout", broken)
+    monkeypatch.setattr("budgets.services.ballots.process_turnout", broken)
     with django_capture_on_commit_callbacks(execute=True):
         result = cast(ResidentFactory(), voting_process, 1)
     assert Ballot.objects.get().receipt == result.receipts[0].receipt

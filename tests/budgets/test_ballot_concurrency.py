@@ -14,7 +14,7 @@ from django.utils import timezone
 from budgets.ballot_validation import Choice
 from budgets.models import Ballot, CastLog, Selection
 from budgets.pseudonyms import ballot_pseudonym
-from budgets.services import BallotInvalid, ballot_cast
+from budgets.services.ballots import BallotInvalid, ballot_cast
 from tests.budgets.conftest import citywide, project
 from tests.factories import ResidentFactory
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from budgets.pabulib import (
+from budgets.pabulib.pb_file import (
     PbFile,
     PbFormatError,
     PbProject,

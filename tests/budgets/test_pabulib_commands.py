@@ -12,10 +12,11 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from budgets.models import Ballot, BallotType, Process, Selection, TallyRule
-from budgets.pabulib import load_election, read_pb
-from budgets.services import results_publish
+from budgets.models import Ballot, Selection
+from budgets.pabulib.pb_file import load_election, read_pb
+from budgets.services.results import results_publish
 from budgets.tally import tally_process
+from core.models import BallotType, Process, TallyRule
 from tests.conftest import shared_path
 
 pytestmark = pytest.mark.django_db

@@ -4,9 +4,10 @@ from decimal import Decimal
 
 import pytest
 
-from budgets.models import PotFormula
+from budgets.pot_shares import pot_shares
 from budgets.selectors import pot_allocation
-from budgets.services import pot_shares, pots_allocate
+from budgets.services.pots import pots_allocate
+from core.models import PotFormula
 from tests.factories import NeighbourhoodFactory
 
 pytestmark = pytest.mark.django_db

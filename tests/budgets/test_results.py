@@ -7,10 +7,12 @@ import pytest
 from django.utils import timezone
 
 from budgets.ballot_validation import Choice
-from budgets.models import TallyRule, TallyRun
+from budgets.models import TallyRun
 from budgets.results import process_results
-from budgets.services import ResultsError, ballot_cast, results_publish
+from budgets.services.ballots import ballot_cast
+from budgets.services.results import ResultsError, results_publish
 from budgets.tally import election_for_pot, tally_process
+from core.models import TallyRule
 from participation.models import AuditLog
 from tests.budgets.conftest import citywide, close_voting, project
 from tests.factories import ResidentFactory
@@ -116,7 +118,7 @@ def test_results_published_event(
     voted, staff_user, django_capture_on_commit_callbacks, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
     sent = []
-    monkeypatch.setattr("budgets.events.broadcast", lambda pid, event: sent.append(event["kind"]))
+    monkeypatch.setattr("core.live.broadcast", lambda pid, event: sent.append(event["kind"]))
     close_voting(voted)
     with django_capture_on_commit_callbacks(execute=True):
         results_publish(process=voted, actor=staff_user)
@@ -157,7 +159,7 @@ def test_close_voting_helper_sets_a_past_window(voting_process) -> None:  # type
 def test_staff_publish_results_from_the_admin(voted, admin_client) -> None:  # type: ignore[no-untyped-def]
     close_voting(voted)
     response = admin_client.post(
-        "/admin/budgets/process/",
+        "/admin/core/process/",
         {"action": "publish_results", "_selected_action": [voted.pk]},
         follow=True,
     )
@@ -171,7 +173,7 @@ def test_staff_without_permission_cannot_publish(voted, client, staff_user) -> N
     close_voting(voted)
     client.force_login(staff_user)  # staff, but no budgets permissions
     response = client.post(
-        "/admin/budgets/process/", {"action": "publish_results", "_selected_action": [voted.pk]}
+        "/admin/core/process/", {"action": "publish_results", "_selected_action": [voted.pk]}
     )
     assert response.status_code == 403
     voted.refresh_from_db()

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from budgets.pabulib import load_election
+from budgets.pabulib.pb_file import load_election
 from budgets.rules import RULES, run_rule
 from budgets.rules.election import Election
 

@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from budgets.models import BallotType, PhaseKind, Process
+from core.models import BallotType, PhaseKind, Process
 from maps.models import Neighbourhood
 from participation.models import Proposal, ProposalStatus, Resident
 from tests.factories import (

@@ -8,7 +8,8 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 
-from budgets.models import Ballot, BallotType, PhaseKind, Process, Project, Selection
+from budgets.models import Ballot, Project, Selection
+from core.models import BallotType, PhaseKind, Process
 from maps.models import Neighbourhood
 from participation.models import Resident
 from tests.frontend.conftest import close_phase, set_ballot_type, sign_in

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from budgets.models import PhaseKind, Process
+from core.models import PhaseKind, Process
 from maps.models import Neighbourhood
 from participation.models import Comment, CommentStatus, Proposal, ProposalStatus, Resident, Support
 from tests.factories import CommentFactory

@@ -11,9 +11,10 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from budgets.models import Process, Project
+from budgets.models import Project
+from core.models import Process
 from participation.models import Resident
-from participation.services import resident_for_phone
+from participation.services.residents import resident_for_phone
 from sms import outbox
 from tests.frontend.conftest import sign_in
 from tests.frontend.html import parse

@@ -10,7 +10,7 @@ import pytest
 from django.contrib.staticfiles import finders
 from django.test import Client
 
-from budgets.models import Process
+from core.models import Process
 from participation.models import Comment, Proposal
 from tests.frontend.html import parse
 

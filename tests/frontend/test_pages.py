@@ -7,7 +7,8 @@ import json
 import pytest
 from django.test import Client
 
-from budgets.models import ImplementationStatus, Process, Project
+from budgets.models import ImplementationStatus, Project
+from core.models import Process
 from maps.models import Neighbourhood
 from participation.models import Proposal
 from tests.frontend.html import Page, parse

@@ -7,8 +7,8 @@ import sys
 import pytest
 from django.core.management import call_command
 
-from budgets.demo_city import PROCESS_SLUG
-from budgets.models import Process
+from core.models import Process
+from demo.riverbend import PROCESS_SLUG
 from tests.conftest import REPO_ROOT
 
 pytestmark = pytest.mark.django_db

@@ -9,8 +9,9 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from budgets.models import ImplementationStatus, Process
+from budgets.models import ImplementationStatus
 from budgets.results import PotResult, ProjectResult
+from core.models import Process
 from tests.frontend.html import parse
 
 pytestmark = pytest.mark.django_db

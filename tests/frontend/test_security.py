@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from budgets.models import Process
+from core.models import Process
 from maps.models import Neighbourhood
 from participation.models import Comment, Proposal, ProposalStatus, Resident
 from tests.factories import ProjectFactory, square

@@ -10,9 +10,11 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from accounts.models import SignInCode, SignInFailure
 from participation.identity import phone_hash
-from participation.models import Resident, SignInCode, SignInFailure
-from participation.services import resident_for_phone, voter_codes_issue
+from participation.models import Resident
+from participation.services.residents import resident_for_phone
+from participation.services.voter_codes import voter_codes_issue
 from sms import outbox
 
 pytestmark = pytest.mark.django_db
@@ -172,7 +174,7 @@ def test_wrong_codes_are_limited_per_address(
 
 
 def _ip(ip: str) -> str:
-    from participation.services import sign_in_ip_hash
+    from accounts.services import sign_in_ip_hash
 
     return sign_in_ip_hash(ip)
 

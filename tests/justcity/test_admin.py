@@ -14,7 +14,7 @@ def test_our_models_are_registered() -> None:
     import justcity.urls  # noqa: F401  (registers the admin modules)
 
     names = {m._meta.label for m in admin.site._registry}
-    for label in ("maps.Neighbourhood", "budgets.Process", "budgets.Ballot", "sms.OutboundMessage"):
+    for label in ("maps.Neighbourhood", "core.Process", "budgets.Ballot", "sms.OutboundMessage"):
         assert label in names
 
 

@@ -7,7 +7,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from budgets.models import Ballot, CastLog
-from justcity.append_only import AppendOnlyError
+from core.append_only import AppendOnlyError
 from participation.models import AuditLog, Resident
 
 pytestmark = pytest.mark.django_db

@@ -89,7 +89,7 @@ def test_bad_typed_value_names_the_variable() -> None:
 
 
 def test_csp_header_with_nonce_on_html(client, db) -> None:  # type: ignore[no-untyped-def]
-    from budgets.demo_city import PROCESS_SLUG, demo_city_load
+    from demo.riverbend import PROCESS_SLUG, demo_city_load
 
     demo_city_load()
     response = client.get(f"/processes/{PROCESS_SLUG}/")

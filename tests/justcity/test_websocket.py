@@ -10,7 +10,7 @@ from asgiref.sync import sync_to_async
 from channels.layers import channel_layers
 from channels.testing import WebsocketCommunicator
 
-from budgets.events import broadcast
+from core.live import broadcast
 from justcity.asgi import application
 from tests.factories import ProcessFactory
 

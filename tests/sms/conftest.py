@@ -14,7 +14,8 @@ from django.conf import settings as django_settings
 from django.test import Client
 from django.utils import translation
 
-from budgets.models import PhaseKind, Pot, Process, Project
+from budgets.models import Pot, Project
+from core.models import PhaseKind, Process
 from maps.models import Neighbourhood
 from sms.backends.twilio import compute_signature
 

@@ -11,7 +11,8 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from budgets.models import Ballot, CastLog, PhaseKind, Selection
+from budgets.models import Ballot, CastLog, Selection
+from core.models import PhaseKind
 from participation.models import Comment, Proposal, ProposalStatus, Resident
 from sms.models import SmsConversation
 from sms.segments import segment_count
@@ -355,7 +356,7 @@ def test_age_question_can_be_ignored(phone: Phone, city: City) -> None:
 
 
 def test_age_bands_match_the_question() -> None:
-    from participation.services import DEMOGRAPHIC_QUESTIONS
+    from participation.demographics import DEMOGRAPHIC_QUESTIONS
 
     assert DEMOGRAPHIC_QUESTIONS["age_band"] == (
         "under_18",

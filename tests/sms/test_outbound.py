@@ -15,16 +15,9 @@ from django.utils import timezone
 from participation.models import Resident
 from sms import outbox
 from sms.models import OutboundMessage, OutboundStatus
-from sms.outbound import (
-    PER_NUMBER_PER_HOUR,
-    backoff,
-    outbound_claim,
-    outbound_enqueue,
-    outbound_requeue,
-    outbound_send,
-    outbound_send_due,
-)
-from sms.sending import send_sms
+from sms.outbound import PER_NUMBER_PER_HOUR, backoff, outbound_claim
+from sms.sending import outbound_enqueue, outbound_requeue, outbound_send_due, send_sms
+from sms.tasks import outbound_send
 
 pytestmark = pytest.mark.django_db
 

@@ -15,8 +15,9 @@ from participation.models import Resident
 from sms.backends.base import SmsSendError
 from sms.message import SmsMessage
 from sms.models import OutboundMessage, OutboundStatus
-from sms.outbound import MAX_ATTEMPTS, outbound_send
+from sms.outbound import MAX_ATTEMPTS
 from sms.sending import send_sms
+from sms.tasks import outbound_send
 from tests.sms import fake_twilio
 from tests.sms.conftest import PUBLIC_BASE_URL, STATUS_PATH, sign
 

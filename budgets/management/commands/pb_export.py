@@ -5,8 +5,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from budgets.models import Process
-from budgets.pabulib_io import PbExportRefused, pot_export_pabulib
+from budgets.pabulib.db_export import PbExportRefused, pot_export_pabulib
+from core.models import Process
 
 
 class Command(BaseCommand):

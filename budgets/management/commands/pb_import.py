@@ -5,9 +5,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from budgets.models import TallyRule
-from budgets.pabulib import PbFormatError, read_pb
-from budgets.pabulib_io import PbImportError, process_import_pabulib
+from budgets.pabulib.db_import import PbImportError, process_import_pabulib
+from budgets.pabulib.pb_file import PbFormatError, read_pb
+from core.models import TallyRule
 
 
 class Command(BaseCommand):

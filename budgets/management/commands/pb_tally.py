@@ -5,7 +5,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from budgets.pabulib import PbFormatError, load_election
+from budgets.pabulib.pb_file import PbFormatError, load_election
 from budgets.rules import RULES, run_rule
 from budgets.rules.election import fraction_str
 

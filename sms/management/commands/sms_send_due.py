@@ -5,7 +5,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from sms.outbound import outbound_send_due
+from sms.sending import outbound_send_due
 
 
 class Command(BaseCommand):

@@ -5,7 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from budgets.demo_city import PROCESS_SLUG, STAFF_USERNAME, demo_city_load
+from demo.riverbend import PROCESS_SLUG, STAFF_USERNAME, demo_city_load
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from budgets.consumers import ProcessEventsConsumer
+from core.consumers import ProcessEventsConsumer
 
 websocket_urlpatterns = [
     path("ws/processes/<int:process_id>/", ProcessEventsConsumer.as_asgi()),

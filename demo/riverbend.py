@@ -18,17 +18,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from budgets.models import (
-    BallotType,
-    Phase,
-    PhaseKind,
-    Pot,
-    PotFormula,
-    Process,
-    Project,
-    TallyRule,
-)
-from budgets.services import pots_allocate
+from budgets.models import Pot, Project
+from budgets.services.pots import pots_allocate
+from core.models import BallotType, Phase, PhaseKind, PotFormula, Process, TallyRule
 from maps.models import Neighbourhood
 from participation.identity import phone_hash
 from participation.models import Comment, Proposal, ProposalStatus, Resident

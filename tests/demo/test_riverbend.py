@@ -6,8 +6,9 @@ import pytest
 from django.core.management import call_command
 from shapely.geometry import shape
 
-from budgets.demo_city import PROCESS_SLUG, STAFF_USERNAME, neighbourhood_specs
-from budgets.models import Phase, Pot, Process, Project
+from budgets.models import Pot, Project
+from core.models import Phase, Process
+from demo.riverbend import PROCESS_SLUG, STAFF_USERNAME, neighbourhood_specs
 from maps.models import Neighbourhood
 from participation.models import Comment, Proposal, Resident
 

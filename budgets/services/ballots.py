@@ -1,5 +1,5 @@
-"""Writes of the budgets app. ``ballot_cast`` is the only way a ballot is written: the
-web ballot page, the SMS ``VOTE`` command, staff paper entry and the API all call it."""
+"""``ballot_cast`` is the only way a live ballot is written: the web ballot page, the
+SMS ``VOTE`` command, staff paper entry and the API all call it."""
 
 from __future__ import annotations
 
@@ -8,34 +8,20 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import ROUND_DOWN, Decimal
-from typing import Any
+from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from budgets.ballot_validation import BallotProblem, Choice, ballot_problems
-from budgets.events import broadcast_on_commit
-from budgets.models import (
-    Ballot,
-    BallotType,
-    CastLog,
-    Channel,
-    PhaseKind,
-    Pot,
-    PotFormula,
-    Process,
-    Project,
-    Selection,
-    TallyRun,
-)
+from budgets.models import Ballot, CastLog, Pot, Project, Selection
 from budgets.pseudonyms import ballot_pseudonym
 from budgets.receipts import receipt_new
 from budgets.selectors import process_turnout
-from budgets.tally import decimal_from_fraction, tally_pot
-from maps.models import Neighbourhood
-from participation.models import AuditLog, Resident
+from core.live import broadcast_on_commit
+from core.models import BallotType, Channel, PhaseKind, Process
+from participation.models import Resident
 
 logger = logging.getLogger(__name__)
 
@@ -260,126 +246,3 @@ def _write_pot_ballot(
         remaining=pot.amount - total,
         project_codes=tuple(p.short_code for p, _ in chosen),
     )
-
-
-# --- pots ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PotShare:
-    neighbourhood_id: int
-    name: str
-    weight: Decimal
-    amount: Decimal
-
-
-def pot_shares(
-    *, total: Decimal, formula: str, neighbourhoods: Sequence[Neighbourhood]
-) -> list[PotShare]:
-    """Split ``total`` across neighbourhoods by ``formula``, exactly to the cent.
-
-    equal: same weight each; population: weight = population; need: population × need
-    index (Madrid-style: more for larger and needier districts). Amounts are rounded
-    down to cents and the remaining cents go to the largest remainders (ties: by name),
-    so the shares always add up to ``total`` exactly.
-    """
-    if formula == PotFormula.EQUAL:
-        weights = [Decimal(1) for _ in neighbourhoods]
-    elif formula == PotFormula.POPULATION:
-        weights = [Decimal(n.population) for n in neighbourhoods]
-    elif formula == PotFormula.NEED:
-        weights = [Decimal(n.population) * n.need_index for n in neighbourhoods]
-    else:
-        raise ValueError(f"unknown pot formula {formula!r}")
-    weight_sum = sum(weights, Decimal(0))
-    if not neighbourhoods:
-        return []
-    if weight_sum == 0:
-        weights = [Decimal(1) for _ in neighbourhoods]
-        weight_sum = Decimal(len(neighbourhoods))
-    cent = Decimal("0.01")
-    exact = [total * w / weight_sum for w in weights]
-    floored = [e.quantize(cent, rounding=ROUND_DOWN) for e in exact]
-    leftover_cents = int(((total - sum(floored, Decimal(0))) / cent).to_integral_value())
-    order = sorted(
-        range(len(neighbourhoods)), key=lambda i: (-(exact[i] - floored[i]), neighbourhoods[i].name)
-    )
-    for i in order[:leftover_cents]:
-        floored[i] += cent
-    return [
-        PotShare(neighbourhood_id=n.pk, name=n.name, weight=w, amount=a)
-        for n, w, a in zip(neighbourhoods, weights, floored, strict=True)
-    ]
-
-
-def pots_allocate(*, process: Process) -> list[Pot]:
-    """Create or update one pot per neighbourhood with the amounts of ``pot_shares``
-    for the process's formula and neighbourhood budget. Refused once voting has
-    started: the money on a ballot must not change under the voters."""
-    with transaction.atomic():
-        if Ballot.objects.filter(process=process).exists():
-            raise ValueError("pots cannot be reallocated after ballots were cast")
-        shares = pot_shares(
-            total=process.neighbourhood_budget,
-            formula=process.pot_formula,
-            neighbourhoods=list(Neighbourhood.objects.order_by("name")),
-        )
-        pots = []
-        for share in shares:
-            pot, _ = Pot.objects.update_or_create(
-                process=process,
-                neighbourhood_id=share.neighbourhood_id,
-                defaults={"name": share.name, "amount": share.amount},
-            )
-            pots.append(pot)
-    return pots
-
-
-# --- results ------------------------------------------------------------------------------
-
-
-class ResultsError(Exception):
-    pass
-
-
-def results_publish(*, process: Process, actor: Any) -> list[TallyRun]:
-    """Count every pot under the process's rule, freeze the outcomes (TallyRun) and make
-    them public. Only after the voting phase has closed (server clock), only once.
-    Staff-only: the caller authorises ``actor``; the act is written to the audit log."""
-    with transaction.atomic():
-        locked = Process.objects.select_for_update().get(pk=process.pk)
-        if locked.results_published_at is not None:
-            raise ResultsError("results are already published")
-        now = timezone.now()
-        voting = locked.phases.filter(kind=PhaseKind.VOTING).first()
-        if voting is None or now < voting.ends_at:
-            raise ResultsError("voting has not closed yet")
-        runs = []
-        for pot in locked.pots.order_by("pk"):
-            outcome, projects, counted = tally_pot(locked, pot)
-            runs.append(
-                TallyRun.objects.create(
-                    pot=pot,
-                    rule=locked.rule,
-                    computed_at=now,
-                    ballots_counted=counted,
-                    budget=pot.amount,
-                    spent=decimal_from_fraction(outcome.spent),
-                    selected=[projects[pid].pk for pid in outcome.selected],
-                    outcome=outcome.to_json(),
-                )
-            )
-        locked.results_published_at = now
-        locked.save(update_fields=["results_published_at"])
-        AuditLog.objects.create(
-            actor=actor if getattr(actor, "pk", None) else None,
-            action="results.publish",
-            object_type="process",
-            object_id=str(locked.pk),
-            data={"pots": [r.pot_id for r in runs], "rule": locked.rule},
-        )
-        process.results_published_at = now
-        broadcast_on_commit(
-            locked.pk, {"kind": "results", "data": {"published_at": now.isoformat()}}
-        )
-    return runs

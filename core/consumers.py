@@ -6,8 +6,8 @@ from typing import Any
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from budgets.events import process_group
-from budgets.models import Process
+from core.live import process_group
+from core.models import Process
 
 logger = logging.getLogger(__name__)
 

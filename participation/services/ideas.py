@@ -1,0 +1,137 @@
+"""Writes of ideas, comments and supports, shared by every channel: an SMS IDEA and a
+web form get the same checks and the same answer."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
+
+from core.live import broadcast_on_commit
+from core.models import PhaseKind, Process
+from core.selectors import process_phase_open
+from maps.locate import neighbourhood_at
+from maps.models import Neighbourhood
+from participation.errors import ParticipationError
+from participation.models import Comment, Proposal, ProposalStatus, Resident, Support
+
+logger = logging.getLogger(__name__)
+
+# Limits shared by every channel (an SMS IDEA and a web form get the same answer).
+TITLE_MAX = 200
+BODY_MAX = 5000
+COMMENT_MAX = 2000
+
+
+@dataclass(frozen=True)
+class Point:
+    lat: float
+    lng: float
+
+
+def proposal_submit(
+    *,
+    author: Resident,
+    process: Process,
+    title: str,
+    body: str,
+    channel: str,
+    point: Point | None = None,
+    neighbourhood: Neighbourhood | None = None,
+    address: str = "",
+    language: str | None = None,
+) -> Proposal:
+    """A resident's idea, awaiting moderation. The neighbourhood comes from the map pin
+    (point-in-polygon) when there is one, else from the given neighbourhood."""
+    title = " ".join((title or "").split())
+    body = (body or "").strip()
+    if not process_phase_open(process, PhaseKind.IDEAS):
+        raise ParticipationError("ideas_closed", _("Ideas are not being collected right now."))
+    if not title:
+        raise ParticipationError("title_required", _("Give your idea a short title."))
+    if len(title) > TITLE_MAX:
+        raise ParticipationError(
+            "title_too_long", _("Keep the title under %(n)d characters.") % {"n": TITLE_MAX}
+        )
+    if len(body) > BODY_MAX:
+        raise ParticipationError(
+            "body_too_long", _("Keep the description under %(n)d characters.") % {"n": BODY_MAX}
+        )
+    if point is not None:
+        if not (-90 <= point.lat <= 90 and -180 <= point.lng <= 180):
+            raise ParticipationError("bad_point", _("That map position is not valid."))
+        located = neighbourhood_at(point.lat, point.lng)
+        if located is None:
+            raise ParticipationError(
+                "outside_city", _("That place is outside the city's neighbourhoods.")
+            )
+        neighbourhood = located
+    if neighbourhood is None:
+        raise ParticipationError(
+            "neighbourhood_required", _("Tell us which neighbourhood the idea is for.")
+        )
+    proposal = Proposal.objects.create(
+        process=process,
+        author=author,
+        title=title,
+        body=body or title,
+        lat=point.lat if point else None,
+        lng=point.lng if point else None,
+        address=address.strip()[:300],
+        neighbourhood=neighbourhood,
+        status=ProposalStatus.SUBMITTED,
+        channel=channel,
+        language=language or author.language,
+    )
+    logger.info("proposal %s submitted via %s", proposal.pk, channel)
+    return proposal
+
+
+def comment_post(
+    *, author: Resident, proposal: Proposal, body: str, channel: str, parent: Comment | None = None
+) -> Comment:
+    body = (body or "").strip()
+    if proposal.status != ProposalStatus.APPROVED:
+        raise ParticipationError("not_open", _("Comments are open on published ideas only."))
+    if not body:
+        raise ParticipationError("empty", _("Write something to comment."))
+    if len(body) > COMMENT_MAX:
+        raise ParticipationError(
+            "too_long", _("Keep comments under %(n)d characters.") % {"n": COMMENT_MAX}
+        )
+    if parent is not None and parent.proposal_id != proposal.pk:
+        raise ParticipationError("bad_parent", _("You can only reply on the same idea."))
+    comment = Comment.objects.create(
+        proposal=proposal, author=author, parent=parent, body=body, channel=channel
+    )
+    broadcast_on_commit(
+        proposal.process_id,
+        {
+            "kind": "comment",
+            "data": {
+                "proposal": proposal.pk,
+                "comment": comment.pk,
+                "parent": parent and parent.pk,
+            },
+        },
+    )
+    return comment
+
+
+def support_add(*, resident: Resident, proposal: Proposal) -> bool:
+    """Support an idea; idempotent. Returns True when a new support was recorded."""
+    if proposal.status != ProposalStatus.APPROVED:
+        raise ParticipationError("not_open", _("Only published ideas can be supported."))
+    try:
+        with transaction.atomic():
+            Support.objects.create(resident=resident, proposal=proposal)
+    except IntegrityError:
+        return False
+    return True
+
+
+def support_remove(*, resident: Resident, proposal: Proposal) -> bool:
+    deleted, _counts = Support.objects.filter(resident=resident, proposal=proposal).delete()
+    return deleted > 0
