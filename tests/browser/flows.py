@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 from playwright.sync_api import Page, expect
 
 if TYPE_CHECKING:
-    from tests.browser.conftest import AxeAudit, LiveServer
+    from tests.browser.harness.axe import AxeAudit
+    from tests.browser.harness.server import LiveServer
 
 # The demo's city-wide projects (demo/riverbend.py) plus the one seed.py adds:
 # 560,000 USD in all against a 500,000 USD city-wide budget.

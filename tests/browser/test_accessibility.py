@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import AxeAudit, Browsing, LiveServer
 from tests.browser.flows import (
     CITYWIDE,
     FIBRE,
@@ -25,6 +24,9 @@ from tests.browser.flows import (
     receipt_code,
     sign_in,
 )
+from tests.browser.harness.axe import AxeAudit
+from tests.browser.harness.browsing import Browsing
+from tests.browser.harness.server import LiveServer
 
 pytestmark = pytest.mark.browser
 

@@ -8,7 +8,6 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import Browsing, LiveServer
 from tests.browser.flows import (
     AIR,
     CITYWIDE,
@@ -24,6 +23,8 @@ from tests.browser.flows import (
     receipt_code,
     sign_in,
 )
+from tests.browser.harness.browsing import Browsing
+from tests.browser.harness.server import LiveServer
 
 pytestmark = pytest.mark.browser
 

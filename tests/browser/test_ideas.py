@@ -8,8 +8,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from participation.models import ProposalStatus
-from tests.browser.conftest import LiveServer
 from tests.browser.flows import sign_in
+from tests.browser.harness.server import LiveServer
 
 pytestmark = pytest.mark.browser
 

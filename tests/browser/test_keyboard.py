@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from tests.browser.conftest import LiveServer
 from tests.browser.flows import SOLAR, WIFI
+from tests.browser.harness.server import LiveServer
 
 pytestmark = pytest.mark.browser
 

@@ -10,8 +10,10 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from sms.segments import sms_text
-from tests.browser.conftest import REPO_ROOT, Browsing, LiveServer
 from tests.browser.flows import sign_in
+from tests.browser.harness.browsing import Browsing
+from tests.browser.harness.paths import REPO_ROOT
+from tests.browser.harness.server import LiveServer
 
 pytestmark = pytest.mark.browser
 

@@ -8,8 +8,10 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import ARTIFACTS, Browsing, Daphne, LiveServer, server_env
 from tests.browser.flows import WIFI, cast, open_ballot, project_box
+from tests.browser.harness.browsing import Browsing
+from tests.browser.harness.paths import ARTIFACTS
+from tests.browser.harness.server import Daphne, LiveServer, server_env
 
 pytestmark = pytest.mark.browser
 

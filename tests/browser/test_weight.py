@@ -18,8 +18,10 @@ from urllib.parse import urlparse
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import ARTIFACTS, Browsing, LiveServer
 from tests.browser.flows import open_ballot
+from tests.browser.harness.browsing import Browsing
+from tests.browser.harness.paths import ARTIFACTS
+from tests.browser.harness.server import LiveServer
 
 pytestmark = pytest.mark.browser
 
