@@ -46,6 +46,7 @@ run: messages demo
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 
 typecheck: $(VENV)/.installed-dev
 	$(VENV)/bin/mypy maps core participation budgets sms accounts frontend demo justcity

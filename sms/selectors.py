@@ -13,7 +13,6 @@ from budgets.selectors import projects_on_ballot
 from core.models import Phase, PhaseKind, Process
 from maps.models import Neighbourhood
 from participation.models import Resident
-from sms.commands.parser import fold_word, normalise
 from sms.models import InboundMessage, OutboundMessage, OutboundStatus
 
 
@@ -74,33 +73,6 @@ def sms_ballot_projects(process: Process, resident: Resident) -> list[Project]:
 def sms_neighbourhoods() -> list[Neighbourhood]:
     """Neighbourhoods in the order their SMS numbers are given (1 = first by name)."""
     return list(Neighbourhood.objects.order_by("name", "pk"))
-
-
-def _folded(text: str) -> str:
-    return " ".join(fold_word(w) for w in normalise(text).split())
-
-
-def neighbourhood_match(text: str, neighbourhoods: list[Neighbourhood]) -> Neighbourhood | None:
-    """The neighbourhood a resident means by ``text``: its number in ``neighbourhoods``
-    (1-based), its name (case, accents and spacing ignored), or the one name that starts
-    with or contains it. None when nothing or more than one matches."""
-    wanted = _folded(text)
-    if not wanted:
-        return None
-    if wanted.isdecimal() and len(wanted) <= 4:
-        index = int(wanted)
-        return neighbourhoods[index - 1] if 1 <= index <= len(neighbourhoods) else None
-    names = [(_folded(n.name), n) for n in neighbourhoods]
-    for name, n in names:
-        if name == wanted:
-            return n
-    if len(wanted) < 3:
-        return None
-    starts = [n for name, n in names if name.startswith(wanted)]
-    if len(starts) == 1:
-        return starts[0]
-    contains = [n for name, n in names if wanted in name]
-    return contains[0] if len(contains) == 1 else None
 
 
 def outbound_queue(status: str | None = None) -> QuerySet[OutboundMessage]:

@@ -38,11 +38,16 @@ from participation.services.residents import (
 )
 from sms.commands import replies
 from sms.commands.keywords import Kind
-from sms.commands.parser import Command, parse_first_number, parse_language, parse_numbers
+from sms.commands.parser import (
+    Command,
+    neighbourhood_match,
+    parse_first_number,
+    parse_language,
+    parse_numbers,
+)
 from sms.conversation import conversation_update
 from sms.models import SmsConversation
 from sms.selectors import (
-    neighbourhood_match,
     sms_ballot_projects,
     sms_current_process,
     sms_ideas_process,

@@ -1,4 +1,5 @@
-"""The one parser of resident texts: a body in, a ``Command`` out. Pure (no database).
+"""The one parser of resident texts: a body in, a ``Command`` out (and a neighbourhood
+out of a list, for AREA answers). Pure (no database).
 
 Normalisation, in order, so that what a phone shows is what we read:
 
@@ -20,8 +21,12 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sms.commands.keywords import KEYWORD_LANGUAGE, KEYWORDS, LANGUAGE_NAMES, Kind
+
+if TYPE_CHECKING:
+    from maps.models import Neighbourhood
 
 _KEEP_CONTROL = {"\n", "\t"}
 _GLUED = re.compile(r"^([^\W\d_]+)(\d.*)$")
@@ -124,3 +129,30 @@ def parse_first_number(rest: str) -> tuple[int | None, str]:
 def parse_language(rest: str) -> str | None:
     word = fold_word(rest.split(" ", 1)[0]) if rest else ""
     return LANGUAGE_NAMES.get(word)
+
+
+def _folded(text: str) -> str:
+    return " ".join(fold_word(w) for w in normalise(text).split())
+
+
+def neighbourhood_match(text: str, neighbourhoods: list[Neighbourhood]) -> Neighbourhood | None:
+    """The neighbourhood a resident means by ``text``: its number in ``neighbourhoods``
+    (1-based), its name (case, accents and spacing ignored), or the one name that starts
+    with or contains it. None when nothing or more than one matches."""
+    wanted = _folded(text)
+    if not wanted:
+        return None
+    if wanted.isdecimal() and len(wanted) <= 4:
+        index = int(wanted)
+        return neighbourhoods[index - 1] if 1 <= index <= len(neighbourhoods) else None
+    names = [(_folded(n.name), n) for n in neighbourhoods]
+    for name, n in names:
+        if name == wanted:
+            return n
+    if len(wanted) < 3:
+        return None
+    starts = [n for name, n in names if name.startswith(wanted)]
+    if len(starts) == 1:
+        return starts[0]
+    contains = [n for name, n in names if wanted in name]
+    return contains[0] if len(contains) == 1 else None
