@@ -15,6 +15,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from budgets.ballot_limits import ballot_limits
 from budgets.models import Pot, Project
 from core.models import BallotType, Process
 
@@ -58,8 +59,14 @@ _MESSAGES: dict[str, Any] = {
 
 @dataclass(frozen=True)
 class BallotProblem:
+    """One broken rule. ``pot_id``: the pot it concerns, when it concerns one;
+    ``project_ids``: the projects it names. Channels point at these (the web form links
+    the message to that pot or project) instead of reading the message."""
+
     code: str
     params: Mapping[str, Any] = field(default_factory=dict)
+    pot_id: int | None = None
+    project_ids: tuple[int, ...] = ()
 
     def message(self) -> str:
         if self.code == "too_few":
@@ -92,61 +99,57 @@ def money(amount: Decimal, currency: str) -> str:
 def ballot_problems(
     *, process: Process, pot: Pot, chosen: Sequence[tuple[Project, int]]
 ) -> list[BallotProblem]:
-    """Every rule broken by ``chosen`` (project, points) for one pot of ``process``."""
+    """Every rule broken by ``chosen`` (project, points) for one pot of ``process``,
+    each problem tagged with that pot (and the projects it names)."""
+    limits = ballot_limits(process, pot)
     problems: list[BallotProblem] = []
-    n = len(chosen)
-    if n < max(process.min_projects, 1):
-        problems.append(
-            BallotProblem("too_few", {"minimum": max(process.min_projects, 1)})
-            if n
-            else BallotProblem("empty")
-        )
-    if process.max_projects is not None and n > process.max_projects:
-        problems.append(BallotProblem("too_many", {"maximum": process.max_projects, "chosen": n}))
 
-    if process.ballot_type == BallotType.APPROVAL:
-        total = sum((p.cost for p, _ in chosen), Decimal(0))
-        cap = process.max_total_cost if process.max_total_cost is not None else pot.amount
-        cap = min(cap, pot.amount)
-        if total > cap:
-            problems.append(
-                BallotProblem(
-                    "over_budget",
-                    {
-                        "total": money(total, process.currency),
-                        "cap": money(cap, process.currency),
-                        "over": money(total - cap, process.currency),
-                    },
-                )
-            )
-        if process.min_total_cost is not None and total < process.min_total_cost:
-            problems.append(
-                BallotProblem(
-                    "under_min_cost",
-                    {
-                        "total": money(total, process.currency),
-                        "minimum": money(process.min_total_cost, process.currency),
-                    },
-                )
-            )
-    elif process.ballot_type == BallotType.CUMULATIVE:
+    def problem(code: str, params: dict[str, Any], projects: Sequence[Project] = ()) -> None:
+        problems.append(
+            BallotProblem(code, params, pot_id=pot.pk, project_ids=tuple(p.pk for p in projects))
+        )
+
+    n = len(chosen)
+    if n < limits.min_projects:
+        if n:
+            problem("too_few", {"minimum": limits.min_projects})
+        else:
+            problem("empty", {})
+    if limits.max_projects is not None and n > limits.max_projects:
+        problem("too_many", {"maximum": limits.max_projects, "chosen": n})
+
+    total = sum((p.cost for p, _ in chosen), Decimal(0))
+    if limits.spending_cap is not None and limits.over_budget(total):
+        cap = limits.spending_cap
+        problem(
+            "over_budget",
+            {
+                "total": money(total, process.currency),
+                "cap": money(cap, process.currency),
+                "over": money(total - cap, process.currency),
+            },
+        )
+    if limits.min_total_cost is not None and total < limits.min_total_cost:
+        problem(
+            "under_min_cost",
+            {
+                "total": money(total, process.currency),
+                "minimum": money(limits.min_total_cost, process.currency),
+            },
+        )
+    if process.ballot_type == BallotType.CUMULATIVE:
         bad = [p for p, points in chosen if points < 1]
         if bad:
-            problems.append(BallotProblem("points_invalid", {"codes": _codes(bad)}))
-        if process.max_points_per_project is not None:
-            over = [p for p, points in chosen if points > process.max_points_per_project]
+            problem("points_invalid", {"codes": _codes(bad)}, bad)
+        if limits.max_points_per_project is not None:
+            over = [p for p, points in chosen if points > limits.max_points_per_project]
             if over:
-                problems.append(
-                    BallotProblem(
-                        "points_per_project",
-                        {"codes": _codes(over), "maximum": process.max_points_per_project},
-                    )
+                problem(
+                    "points_per_project",
+                    {"codes": _codes(over), "maximum": limits.max_points_per_project},
+                    over,
                 )
         total_points = sum(points for _, points in chosen)
-        if process.max_total_points is not None and total_points > process.max_total_points:
-            problems.append(
-                BallotProblem(
-                    "points_total", {"total": total_points, "maximum": process.max_total_points}
-                )
-            )
+        if limits.max_total_points is not None and total_points > limits.max_total_points:
+            problem("points_total", {"total": total_points, "maximum": limits.max_total_points})
     return problems

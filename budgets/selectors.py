@@ -8,21 +8,13 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import QuerySet
-from django.utils import timezone
 
 from budgets.models import Ballot, CastLog, Project
 from budgets.pot_shares import pot_shares
 from budgets.receipts import receipt_normalise
-from core.models import Phase, PotFormula, Process
+from core.models import PotFormula, Process
 from maps.models import Neighbourhood
 from maps.selectors import neighbourhoods_feature_collection
-
-
-def process_current_phase(process: Process, when: object | None = None) -> Phase | None:
-    """The open phase that started last (an idea box may stay open through the vote:
-    then the vote is what the process is "in")."""
-    now = when or timezone.now()
-    return process.phases.filter(starts_at__lte=now, ends_at__gt=now).order_by("-starts_at").first()
 
 
 def process_turnout(process: Process) -> int:

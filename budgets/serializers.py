@@ -9,6 +9,7 @@ from rest_framework import serializers
 
 from budgets.models import Pot, Project
 from core.models import Phase, Process
+from core.selectors import process_current_phase
 
 
 class PhaseOut(serializers.ModelSerializer[Phase]):
@@ -58,8 +59,6 @@ class ProcessOut(serializers.ModelSerializer[Process]):
         ]
 
     def get_current_phase(self, process: Process) -> str | None:
-        from core.selectors import process_current_phase
-
         phase = process_current_phase(process)
         return phase.kind if phase else None
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 from django.http import QueryDict
 from django.utils.translation import gettext as _
@@ -136,31 +135,16 @@ def problem_error(
     problem: BallotProblem,
     process: Process,
     pots: Sequence[BallotPot],
-    chosen: Sequence[int] = (),
 ) -> SummaryError:
     """A ballot problem in words (in the active language), linked to the first project
-    it names when that project is on this form, to the pot it concerns, else to the
-    form. ``chosen``: the project ids on the refused ballot."""
-    target = BALLOT_FORM_ID
-    codes = str(problem.params.get("codes", ""))
-    first = codes.split(",")[0].strip()
-    if first.isdigit():
-        for pot in pots:
-            for project in pot.projects:
-                if project.short_code == int(first):
-                    target = field_id(process, project.pk)
-    elif problem.code in ("over_budget", "under_min_cost", "too_many", "too_few") and pots:
-        target = f"pot-{_pot_concerned(problem.code, pots, set(chosen)).pot.pk}"
+    it names when that project is on this form, else to the pot it concerns, else to
+    the form. The problem says both (``project_ids``, ``pot_id``)."""
+    on_form = {project.pk for pot in pots for project in pot.projects}
+    named = [pk for pk in problem.project_ids if pk in on_form]
+    if named:
+        target = field_id(process, named[0])
+    elif problem.pot_id is not None and any(p.pot.pk == problem.pot_id for p in pots):
+        target = f"pot-{problem.pot_id}"
+    else:
+        target = BALLOT_FORM_ID
     return {"target": target, "message": problem.message()}
-
-
-def _pot_concerned(code: str, pots: Sequence[BallotPot], chosen: set[int]) -> BallotPot:
-    """The pot a per-pot problem is most likely about (the problem does not say)."""
-    for pot in pots:
-        picked = [p for p in pot.projects if p.pk in chosen]
-        total = sum((p.cost for p in picked), Decimal(0))
-        if code == "over_budget" and pot.cap is not None and total > pot.cap:
-            return pot
-        if code == "too_many" and picked:
-            return pot
-    return pots[0]

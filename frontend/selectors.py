@@ -11,10 +11,11 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from budgets.ballot_limits import BallotLimits, ballot_limits
 from budgets.models import Ballot, ImplementationStatus, Pot, Project
 from budgets.pseudonyms import ballot_pseudonym
 from budgets.selectors import projects_on_ballot
-from core.models import BallotType, Process
+from core.models import Process
 from maps.models import Neighbourhood
 from participation.models import (
     Comment,
@@ -35,9 +36,6 @@ MAP_STATUSES: dict[str, Any] = {
     ImplementationStatus.CANCELLED.value: ImplementationStatus.CANCELLED.label,
 }
 MAP_KINDS: dict[str, Any] = {"idea": _("Ideas"), "project": _("Projects")}
-
-# Proposal statuses anyone may see; the rest only their author.
-PUBLIC_PROPOSAL_STATUSES = (ProposalStatus.APPROVED, ProposalStatus.MERGED)
 
 
 @dataclass(frozen=True)
@@ -140,14 +138,6 @@ def map_items(
 # --- ideas and comments ---------------------------------------------------------------------
 
 
-def proposal_visible_to(proposal: Proposal, resident: Resident | None) -> bool:
-    """Published and merged ideas are public; an idea awaiting review, rejected or hidden
-    is shown to its author only (so they can see what happened to it)."""
-    if proposal.status in PUBLIC_PROPOSAL_STATUSES:
-        return True
-    return resident is not None and proposal.author_id == resident.pk
-
-
 def proposals_with_support(process: Process) -> Any:
     return (
         Proposal.objects.filter(process=process, status=ProposalStatus.APPROVED)
@@ -226,11 +216,16 @@ def visible_comment_count(proposal: Proposal) -> int:
 
 @dataclass(frozen=True)
 class BallotPot:
-    """One pot on a resident's ballot, with what the budget meter needs."""
+    """One pot on a resident's ballot, with the limits the budget meter shows."""
 
     pot: Pot
     projects: list[Project]
-    cap: Decimal | None  # approval: the most one ballot may spend in this pot
+    limits: BallotLimits
+
+    @property
+    def cap(self) -> Decimal | None:
+        """Approval: the most one ballot may spend in this pot."""
+        return self.limits.spending_cap
 
     @property
     def is_local(self) -> bool:
@@ -245,18 +240,12 @@ def ballot_pots(process: Process, resident: Resident) -> list[BallotPot]:
     by_pot: dict[int, list[Project]] = {}
     for project in projects_on_ballot(process).filter(pot__in=pots):
         by_pot.setdefault(project.pot_id, []).append(project)
-    result = []
     # City-wide first, then the neighbourhood's.
-    for pot in sorted(pots, key=lambda p: (p.neighbourhood_id is not None, p.name)):
-        if pot.pk not in by_pot:
-            continue
-        cap: Decimal | None = None
-        if process.ballot_type == BallotType.APPROVAL:
-            cap = pot.amount
-            if process.max_total_cost is not None:
-                cap = min(cap, process.max_total_cost)
-        result.append(BallotPot(pot=pot, projects=by_pot[pot.pk], cap=cap))
-    return result
+    return [
+        BallotPot(pot=pot, projects=by_pot[pot.pk], limits=ballot_limits(process, pot))
+        for pot in sorted(pots, key=lambda p: (p.neighbourhood_id is not None, p.name))
+        if pot.pk in by_pot
+    ]
 
 
 def process_has_local_pots(process: Process) -> bool:

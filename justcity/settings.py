@@ -19,6 +19,7 @@ from justcity.env import (
     env_list,
     env_str,
 )
+from sms.backends.kinds import delivers_texts
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -145,6 +146,10 @@ TWILIO_AUTH_TOKEN = env_str("TWILIO_AUTH_TOKEN", "")
 TWILIO_FROM_NUMBER = env_str("TWILIO_FROM_NUMBER", "")
 SMS_DEFAULT_REGION = env_str("SMS_DEFAULT_REGION", "US")
 SMS_SENDS_PER_SECOND = env_float("SMS_SENDS_PER_SECOND", 10.0)
+# Texts acted upon per number per minute; more are recorded, not acted on (one warning).
+SMS_INBOUND_PER_MINUTE = env_int("SMS_INBOUND_PER_MINUTE", 10)
+# Seconds one gateway API call may take; a send never holds a worker longer.
+SMS_HTTP_TIMEOUT = env_float("SMS_HTTP_TIMEOUT", 10.0)
 
 # --- maps -----------------------------------------------------------------------------
 MAP_TILES_URL = env_str("MAP_TILES_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
@@ -261,7 +266,7 @@ def _refuse_insecure_production() -> None:
         problems.append("REDIS_URL is missing (live events need a shared channel layer)")
     if not PUBLIC_BASE_URL.startswith("https://"):
         problems.append("PUBLIC_BASE_URL must be an https:// URL")
-    if SMS_BACKEND.split(".")[-2:-1] in (["console"], ["locmem"]):
+    if not delivers_texts(SMS_BACKEND):
         problems.append(
             "SMS_BACKEND must be a real gateway in production (console/locmem lose SMS)"
         )

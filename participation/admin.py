@@ -1,6 +1,8 @@
 from django.contrib import admin
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from participation.access import proposals_for_staff
 from participation.models import (
     AuditLog,
     Comment,
@@ -25,6 +27,10 @@ class ProposalAdmin(admin.ModelAdmin):
     list_display = ["title", "process", "neighbourhood", "status", "channel", "created_at"]
     list_filter = ["status", "process", "channel"]
     search_fields = ["title", "body"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Proposal]:
+        # The same fetch-and-authorise as every other entry point.
+        return proposals_for_staff(request.user)
 
 
 @admin.register(Comment)

@@ -24,7 +24,7 @@ THROTTLED = "throttled"
 
 
 def inbound_per_minute() -> int:
-    return int(getattr(settings, "SMS_INBOUND_PER_MINUTE", 10))
+    return int(settings.SMS_INBOUND_PER_MINUTE)
 
 
 def inbound_recent_count(*, from_hash: str, since: datetime, exclude_pk: int) -> int:

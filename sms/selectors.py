@@ -11,6 +11,7 @@ from django.utils import timezone
 from budgets.models import Project
 from budgets.selectors import projects_on_ballot
 from core.models import Phase, PhaseKind, Process
+from core.selectors import process_phase_open
 from maps.models import Neighbourhood
 from participation.models import Resident
 from sms.models import InboundMessage, OutboundMessage, OutboundStatus
@@ -18,7 +19,8 @@ from sms.models import InboundMessage, OutboundMessage, OutboundStatus
 
 def _open_phase(kind: str, now: datetime) -> Phase | None:
     return (
-        Phase.objects.filter(kind=kind, starts_at__lte=now, ends_at__gt=now)
+        Phase.objects.filter(kind=kind)
+        .open_at(now)
         .select_related("process")
         .order_by("-starts_at", "-process__created_at", "-process_id")
         .first()
@@ -36,9 +38,7 @@ class SmsProcess:
     @property
     def ideas_open(self) -> bool:
         # Asked only when there is no vote to take part in: not worth a query per VOTE.
-        return self.process.phases.filter(
-            kind=PhaseKind.IDEAS, starts_at__lte=self.now, ends_at__gt=self.now
-        ).exists()
+        return process_phase_open(self.process, PhaseKind.IDEAS, self.now)
 
 
 def sms_current_process(now: datetime | None = None) -> SmsProcess | None:

@@ -31,6 +31,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from participation.identity import phone_hash
+from sms.backends import sms_is_demo_backend
 from sms.backends.twilio import error_code_is_opt_out, signature_valid, twiml
 from sms.forms import BroadcastForm, SimulatorForm, simulator_sid
 from sms.models import OutboundMessage, OutboundStatus
@@ -115,7 +116,7 @@ def twilio_status(request: HttpRequest) -> HttpResponse:
 def simulator_open_to_all() -> bool:
     """The demo: with the console backend (never in production) anyone may try SMS
     voting in the browser. Otherwise only staff may."""
-    return settings.SMS_BACKEND == "sms.backends.console.SmsBackend"
+    return sms_is_demo_backend()
 
 
 @require_http_methods(["GET", "POST"])

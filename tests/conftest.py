@@ -30,6 +30,19 @@ register(factories.PilotFactory)
 register(factories.PilotReportFactory)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _compiled_catalogues() -> None:
+    """The .mo files are not in git: compile every catalogue once for the whole suite
+    (so any test, in any order or subset, renders es and fr), then drop any catalogue
+    Django loaded before they existed."""
+    from django.core.management import call_command
+    from django.utils.translation import trans_real
+
+    call_command("compile_translations", verbosity=0)
+    trans_real._translations = {}  # type: ignore[attr-defined]
+    trans_real._default = None  # type: ignore[attr-defined]
+
+
 def shared_path(*parts: str) -> Path:
     """A file under ../shared, or a clean skip when the folder is absent (fresh clone)."""
     path = SHARED.joinpath(*parts)

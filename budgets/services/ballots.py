@@ -14,13 +14,15 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from budgets.ballot_limits import ballot_limits
 from budgets.ballot_validation import BallotProblem, Choice, ballot_problems
 from budgets.models import Ballot, CastLog, Pot, Project, Selection
 from budgets.pseudonyms import ballot_pseudonym
 from budgets.receipts import receipt_new
 from budgets.selectors import process_turnout
 from core.live import broadcast_on_commit
-from core.models import BallotType, Channel, PhaseKind, Process
+from core.models import BallotType, Channel, PhaseKind, PhaseState, Process
+from core.selectors import process_phase
 from participation.models import Resident
 
 logger = logging.getLogger(__name__)
@@ -56,11 +58,11 @@ class CastResult:
 
 
 def _voting_window_problem(process: Process, now: datetime) -> BallotProblem | None:
-    phase = process.phases.filter(kind=PhaseKind.VOTING).first()
-    if phase is None or now < phase.starts_at:
+    phase = process_phase(process, PhaseKind.VOTING)
+    state = phase.state_at(now) if phase is not None else PhaseState.UPCOMING
+    if state == PhaseState.UPCOMING:
         return BallotProblem("voting_not_open")
-    if now >= phase.ends_at:
-        # The end instant itself is closed: [starts_at, ends_at).
+    if state == PhaseState.CLOSED:
         return BallotProblem("voting_closed")
     return None
 
@@ -114,10 +116,14 @@ def ballot_cast(
 
 
 def _dedupe(problems: list[BallotProblem]) -> list[BallotProblem]:
-    seen: set[tuple[str, tuple[tuple[str, object], ...]]] = set()
+    seen: set[tuple[str, int | None, tuple[tuple[str, object], ...]]] = set()
     unique = []
     for problem in problems:
-        key = (problem.code, tuple(sorted((k, str(v)) for k, v in problem.params.items())))
+        key = (
+            problem.code,
+            problem.pot_id,
+            tuple(sorted((k, str(v)) for k, v in problem.params.items())),
+        )
         if key not in seen:
             seen.add(key)
             unique.append(problem)
@@ -145,7 +151,9 @@ def _resolve_choices(
     if dupes:
         problems.append(
             BallotProblem(
-                "duplicate_project", {"codes": ", ".join(str(p.short_code) for p in dupes)}
+                "duplicate_project",
+                {"codes": ", ".join(str(p.short_code) for p in dupes)},
+                project_ids=tuple(p.pk for p in dupes),
             )
         )
     by_pot: dict[int, list[tuple[Project, int]]] = defaultdict(list)
@@ -162,7 +170,14 @@ def _resolve_choices(
                 if resident.neighbourhood_id is None
                 else "wrong_neighbourhood"
             )
-            problems.append(BallotProblem(code, {"codes": project.short_code, "pot": pot.name}))
+            problems.append(
+                BallotProblem(
+                    code,
+                    {"codes": project.short_code, "pot": pot.name},
+                    pot_id=pot.pk,
+                    project_ids=(project.pk,),
+                )
+            )
             continue
         by_pot[pot.pk].append((project, choice.points))
     problems += _other_neighbourhood_problems(resident=resident, process=process, pot_ids=by_pot)
@@ -187,7 +202,9 @@ def _other_neighbourhood_problems(
     earlier = Ballot.objects.filter(match).select_related("pot").first()
     if earlier is None:
         return []
-    return [BallotProblem("voted_in_other_neighbourhood", {"pot": earlier.pot.name})]
+    return [
+        BallotProblem("voted_in_other_neighbourhood", {"pot": earlier.pot.name}, pot_id=min(local))
+    ]
 
 
 def _write_pot_ballot(
@@ -243,6 +260,6 @@ def _write_pot_ballot(
         receipt=receipt,
         replaced_previous=replaced,
         total_cost=total,
-        remaining=pot.amount - total,
+        remaining=ballot_limits(process, pot).remaining(total),
         project_codes=tuple(p.short_code for p, _ in chosen),
     )

@@ -10,7 +10,8 @@ from django.utils import timezone
 from budgets.models import TallyRun
 from budgets.tally import decimal_from_fraction, tally_pot
 from core.live import broadcast_on_commit
-from core.models import PhaseKind, Process
+from core.models import PhaseKind, PhaseState, Process
+from core.selectors import process_phase
 from participation.models import AuditLog
 
 
@@ -27,8 +28,8 @@ def results_publish(*, process: Process, actor: Any) -> list[TallyRun]:
         if locked.results_published_at is not None:
             raise ResultsError("results are already published")
         now = timezone.now()
-        voting = locked.phases.filter(kind=PhaseKind.VOTING).first()
-        if voting is None or now < voting.ends_at:
+        voting = process_phase(locked, PhaseKind.VOTING)
+        if voting is None or voting.state_at(now) != PhaseState.CLOSED:
             raise ResultsError("voting has not closed yet")
         runs = []
         for pot in locked.pots.order_by("pk"):

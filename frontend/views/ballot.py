@@ -6,7 +6,6 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_http_methods
 
@@ -15,7 +14,8 @@ from budgets.models import Project
 from budgets.receipts import receipt_display
 from budgets.selectors import process_turnout
 from budgets.services.ballots import BallotInvalid, CastResult, ballot_cast
-from core.models import BallotType, Channel, PhaseKind, Process
+from core.models import BallotType, Channel, PhaseKind, PhaseState, Process
+from core.selectors import process_phase
 from frontend.ballot_form import (
     BALLOT_FORM_ID,
     BallotInput,
@@ -60,12 +60,12 @@ def ballot(request: HttpRequest, slug: str) -> HttpResponse:
                     resident=resident, process=process, choices=parsed.choices, channel=Channel.WEB
                 )
             except BallotInvalid as exc:
-                chosen = [c.project_id for c in parsed.choices]
-                errors = [problem_error(p, process, pots, chosen) for p in exc.problems]
+                errors = [problem_error(p, process, pots) for p in exc.problems]
             else:
                 return _confirmation(request, process, result)
-    voting_phase = process.phases.filter(kind=PhaseKind.VOTING).first()
-    voting_open = voting_phase is not None and voting_phase.is_open()
+    voting_phase = process_phase(process, PhaseKind.VOTING)
+    voting_state = voting_phase.state_at() if voting_phase is not None else None
+    voting_open = voting_state == PhaseState.OPEN
     context: dict[str, Any] = {
         "process": process,
         "pots": [_pot_view(process, pot, parsed.values) for pot in pots],
@@ -73,7 +73,7 @@ def ballot(request: HttpRequest, slug: str) -> HttpResponse:
         "form_id": BALLOT_FORM_ID,
         "voting_phase": voting_phase,
         "voting_open": voting_open,
-        "voting_not_started": voting_phase is not None and timezone.now() < voting_phase.starts_at,
+        "voting_not_started": voting_state == PhaseState.UPCOMING,
         "has_voted": resident_has_voted(process, resident),
         "needs_neighbourhood": resident.neighbourhood_id is None
         and process_has_local_pots(process),
@@ -91,16 +91,14 @@ def ballot(request: HttpRequest, slug: str) -> HttpResponse:
 def _pot_view(process: Process, pot: BallotPot, values: dict[int, int]) -> dict[str, Any]:
     """What the template shows of one pot, with the totals of ``values`` (the refused
     ballot's choices, or none) so the meter starts right without JavaScript."""
-    rank_count = len(pot.projects)
-    if process.max_projects:
-        rank_count = min(rank_count, process.max_projects)
+    rank_count = pot.limits.ranks(len(pot.projects))
     chosen_total = sum((p.cost for p in pot.projects if values.get(p.pk)), Decimal(0))
     return {
         "pot": pot.pot,
         "cap": pot.cap,
         "chosen_total": chosen_total,
-        "left": (pot.cap - chosen_total) if pot.cap is not None else None,
-        "over": pot.cap is not None and chosen_total > pot.cap,
+        "left": pot.limits.remaining(chosen_total) if pot.cap is not None else None,
+        "over": pot.limits.over_budget(chosen_total),
         "chosen_count": sum(1 for p in pot.projects if values.get(p.pk)),
         "points_total": sum(values.get(p.pk, 0) for p in pot.projects),
         "ranks": range(1, rank_count + 1),

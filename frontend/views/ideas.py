@@ -12,15 +12,16 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.session import resident_from_request, resident_required, sign_in_url
 from core.models import Channel, PhaseKind, Process
+from core.selectors import process_phase_open
 from frontend.forms import CommentForm, ProposalForm, SummaryError, error_summary
 from frontend.live import live_config
 from frontend.selectors import (
     comment_nodes,
     comment_tree,
-    proposal_visible_to,
     visible_comment_count,
 )
 from maps.selectors import neighbourhoods_feature_collection
+from participation.access import comment_for_reply, proposal_for_resident
 from participation.errors import ParticipationError
 from participation.models import Comment, Proposal, ProposalStatus, Support
 from participation.services.ideas import (
@@ -56,7 +57,7 @@ def propose(request: HttpRequest, slug: str) -> HttpResponse:
     process = get_object_or_404(Process, slug=slug)
     resident = resident_from_request(request)
     assert resident is not None
-    ideas_open = any(p.is_open() for p in process.phases.filter(kind=PhaseKind.IDEAS))
+    ideas_open = process_phase_open(process, PhaseKind.IDEAS)
     form = ProposalForm(request.POST or None, auto_id="%s")
     errors: list[SummaryError] = []
     status = 200
@@ -103,12 +104,10 @@ def propose(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _proposal_for(request: HttpRequest, pk: int) -> Proposal:
-    """Fetch-and-authorise: the idea if this visitor may see it, else 404 (not 403: an
-    idea under review must not be confirmed to exist)."""
-    proposal = get_object_or_404(
-        Proposal.objects.select_related("process", "neighbourhood", "merged_into"), pk=pk
-    )
-    if not proposal_visible_to(proposal, resident_from_request(request)):
+    """The idea if this visitor may see it, else 404 (not 403: an idea under review
+    must not be confirmed to exist)."""
+    proposal = proposal_for_resident(pk=pk, resident=resident_from_request(request))
+    if proposal is None:
         raise Http404
     return proposal
 
@@ -170,9 +169,7 @@ def comment_create(request: HttpRequest, pk: int) -> HttpResponse:
     parent_id = request.POST.get("parent", "").strip()
     if form.is_valid():
         if form.cleaned_data.get("parent"):
-            parent = Comment.objects.filter(
-                pk=form.cleaned_data["parent"], proposal=proposal
-            ).first()
+            parent = comment_for_reply(proposal=proposal, pk=form.cleaned_data["parent"])
             if parent is None:
                 form.add_error(None, _("The comment you replied to is not on this idea."))
         if form.is_valid():

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
@@ -12,6 +11,7 @@ from frontend.live import live_config
 from frontend.selectors import proposals_with_support
 from maps.models import Neighbourhood
 from participation.models import ProposalStatus
+from sms.backends import sms_is_demo_backend
 
 
 def _open_kinds(process: Process) -> set[str]:
@@ -75,7 +75,7 @@ def process_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "results_published": process.results_published_at is not None,
             "live": live_config(process),
             "published": ProposalStatus.APPROVED,
-            "sms_simulator": settings.SMS_BACKEND.endswith("console.SmsBackend"),
+            "sms_simulator": sms_is_demo_backend(),
         },
     )
 

@@ -5,8 +5,8 @@ from django.shortcuts import get_object_or_404, render
 
 from accounts.session import resident_from_request
 from budgets.models import ImplementationStatus, Project
-from frontend.selectors import proposal_visible_to
 from frontend.views.results import project_result
+from participation.access import proposal_visible_to
 
 
 def project_detail(request: HttpRequest, pk: int) -> HttpResponse:

@@ -36,7 +36,6 @@ PERMANENT_CODES = frozenset(
         "21614",  # 'To' is not a mobile number
     }
 )
-DEFAULT_TIMEOUT = 10.0  # seconds per API call; a send never holds a worker longer
 
 
 def classify(status: int | None, code: object) -> SmsSendError:
@@ -82,9 +81,7 @@ class SmsBackend(BaseSmsBackend):
             account_sid or settings.TWILIO_ACCOUNT_SID,
             auth_token or settings.TWILIO_AUTH_TOKEN,
             http_client=http_client
-            or TwilioHttpClient(
-                timeout=timeout or getattr(settings, "SMS_HTTP_TIMEOUT", DEFAULT_TIMEOUT)
-            ),
+            or TwilioHttpClient(timeout=timeout or settings.SMS_HTTP_TIMEOUT),
         )
 
     def _create(self, message: SmsMessage) -> str:

@@ -21,15 +21,17 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone, translation
 
+from budgets.ballot_limits import ballot_limits
 from budgets.ballot_validation import BallotProblem, Choice, money
 from budgets.receipts import receipt_display, receipt_normalise
 from budgets.selectors import projects_on_ballot, receipt_status
 from budgets.services.ballots import BallotInvalid, CastResult, ballot_cast
 from core.models import BallotType, Channel, Process
 from maps.models import Neighbourhood
+from participation.access import proposal_for_resident
 from participation.demographics import DEMOGRAPHIC_QUESTIONS
 from participation.errors import ParticipationError
-from participation.models import Proposal, Resident
+from participation.models import Resident
 from participation.services.ideas import TITLE_MAX, comment_post, proposal_submit
 from participation.services.residents import (
     resident_record_demographics,
@@ -207,7 +209,7 @@ def _list_page(ctx: Context, page: int) -> Outcome:
             for p in projects
         ],
         [
-            replies.PotLine(pot.name, money(pot.amount, process.currency))
+            replies.PotLine(pot.name, money(ballot_limits(process, pot).budget, process.currency))
             for pot in sorted(
                 pots.values(), key=lambda pot: (pot.neighbourhood_id is not None, pot.name)
             )
@@ -379,7 +381,9 @@ def _comment(ctx: Context, command: Command) -> Outcome:
     proposal_id, text = parse_first_number(command.rest)
     if proposal_id is None or not text:
         return _out(Kind.COMMENT, replies.comment_usage_text())
-    proposal = Proposal.objects.filter(pk=proposal_id).first()
+    # The same fetch-and-authorise as the web page: an idea under review is "no such
+    # idea" to everyone but its author, never confirmed to exist.
+    proposal = proposal_for_resident(pk=proposal_id, resident=ctx.resident)
     if proposal is None:
         return _out(Kind.COMMENT, replies.no_such_idea_text(proposal_id))
     try:

@@ -116,7 +116,7 @@ def test_export_refused_until_results_are_published() -> None:
 
 @pytest.mark.parametrize("name", [ASSEN, GRABOWKA, CHICAGO])
 def test_export_round_trips_through_import_and_pabutools(name: str, tmp_path: Path) -> None:
-    from pabutools.election import parse_pabulib
+    parse_pabulib = pytest.importorskip("pabutools.election").parse_pabulib
 
     process = pb_import(instance(name), rule="greedy_score" if name != ASSEN else "greedy_cost")
     results_publish(process=process, actor=None)

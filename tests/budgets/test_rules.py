@@ -287,6 +287,7 @@ def test_merged_and_expanded_ballots_give_the_same_outcomes() -> None:
 def _pabutools_rules(election: Election) -> dict[str, set[str]]:
     """What pabutools 1.2.3 selects, called as SOURCES.md describes."""
     mpq = pytest.importorskip("gmpy2").mpq
+    pytest.importorskip("pabutools")
     from pabutools.election import ApprovalBallot, ApprovalProfile, Cost_Sat, Instance
     from pabutools.election import Project as PbtProject
     from pabutools.rules import greedy_utilitarian_welfare, method_of_equal_shares

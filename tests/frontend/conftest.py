@@ -21,18 +21,6 @@ from tests.factories import (
 )
 
 
-@pytest.fixture(autouse=True, scope="session")
-def _compiled_catalogues() -> None:
-    """The .mo files are not in git: compile them once, then drop any catalogue Django
-    loaded before they existed."""
-    from django.core.management import call_command
-    from django.utils.translation import trans_real
-
-    call_command("compile_translations", verbosity=0)
-    trans_real._translations = {}
-    trans_real._default = None
-
-
 def sign_in(client: Client, resident: Resident) -> Client:
     """Put ``resident`` in the client's session, as a verified sign-in does."""
     session = client.session

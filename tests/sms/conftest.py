@@ -5,14 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
-import polib
 import pytest
 from django.conf import settings as django_settings
 from django.test import Client
-from django.utils import translation
 
 from budgets.models import Pot, Project
 from core.models import PhaseKind, Process
@@ -23,20 +20,6 @@ AUTH_TOKEN = "test-auth-token-0123456789"
 PUBLIC_BASE_URL = "https://pb.example.org"
 INBOUND_PATH = "/sms/twilio/inbound/"
 STATUS_PATH = "/sms/twilio/status/"
-LOCALE = Path(__file__).resolve().parents[2] / "sms" / "locale"
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _sms_catalogues_compiled() -> None:
-    """Compile sms/locale (.mo files are not in git) so replies render in es and fr;
-    ``make pytest`` does the same for every app with compile_translations."""
-    for po_path in LOCALE.glob("*/LC_MESSAGES/django.po"):
-        mo_path = po_path.with_suffix(".mo")
-        if not mo_path.exists() or mo_path.stat().st_mtime < po_path.stat().st_mtime:
-            polib.pofile(str(po_path)).save_as_mofile(str(mo_path))
-    # Catalogues are cached per process: drop any loaded before the compile.
-    translation.trans_real._translations = {}  # type: ignore[attr-defined]
-    translation.trans_real._default = None  # type: ignore[attr-defined]
 
 
 @pytest.fixture(autouse=True)

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from budgets.models import Ballot, CastLog, Selection
 from core.models import PhaseKind
+from participation.identity import phone_hash
 from participation.models import Comment, Proposal, ProposalStatus, Resident
 from sms.models import SmsConversation
 from sms.segments import segment_count
@@ -312,10 +313,15 @@ def test_comment(phone: Phone, city: City, proposal_factory: Any) -> None:
     comment = Comment.objects.get()
     assert comment.body == "Yes, please — with shade!"
     assert comment.channel == "sms"
-    assert phone.send(f"COMMENT {waiting.pk} hello")[0] == (
+    # An idea under review is not confirmed to exist to anyone but its author, as on
+    # the web (404): the same fetch-and-authorise helper answers both channels.
+    assert phone.send(f"COMMENT {waiting.pk} hello")[0] == f"There is no idea #{waiting.pk}."
+    assert phone.send("COMMENT 999999 hello")[0] == "There is no idea #999999."
+    author = Resident.objects.get(phone_hash=phone_hash(phone.number))
+    mine = proposal_factory(process=city.process, status=ProposalStatus.SUBMITTED, author=author)
+    assert phone.send(f"COMMENT {mine.pk} hello")[0] == (
         "Comments are open on published ideas only."
     )
-    assert phone.send("COMMENT 999999 hello")[0] == "There is no idea #999999."
     assert phone.send("COMMENT hello")[0].startswith("Send COMMENT, the idea number")
 
 
