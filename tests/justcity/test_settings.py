@@ -104,3 +104,32 @@ def test_csp_header_with_nonce_on_html(client, db) -> None:  # type: ignore[no-u
     assert all(f'nonce="{nonce}"' in t for t in inline), inline
     external = [t for t in tags if "src=" in t]
     assert all('src="/static/' in t for t in external), external
+
+
+def test_every_setting_the_code_reads_is_declared() -> None:
+    """A setting read with a getattr default hides a knob nobody can find: every
+    ``settings.NAME`` in the apps is declared in justcity/settings.py or by Django."""
+    from django.conf import global_settings
+
+    import justcity.settings as ours
+
+    pattern = re.compile(r"\bsettings\.([A-Z][A-Z0-9_]+)\b")
+    apps = ["core", "maps", "participation", "budgets", "sms", "accounts", "frontend", "demo"]
+    read: dict[str, str] = {}
+    for app in [*apps, "justcity"]:
+        for path in (REPO_ROOT / app).rglob("*.py"):
+            if "migrations" in path.parts:
+                continue
+            text = path.read_text()
+            assert not re.search(r"getattr\(\s*settings\s*,", text), (
+                f"getattr(settings, ...) in {path}"
+            )
+            for name in pattern.findall(text):
+                read.setdefault(name, str(path.relative_to(REPO_ROOT)))
+    undeclared = {
+        name: where
+        for name, where in read.items()
+        if not hasattr(ours, name) and not hasattr(global_settings, name)
+    }
+    assert not undeclared
+    assert {"SMS_INBOUND_PER_MINUTE", "SMS_HTTP_TIMEOUT"} <= set(read)

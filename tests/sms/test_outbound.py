@@ -228,3 +228,30 @@ class FailingBackend:
         from sms.backends.base import SmsSendError
 
         raise SmsSendError("gateway down", code="503")
+
+
+class OptedOutBackend:
+    """A gateway other than Twilio, with its own code for "recipient opted out"."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        pass
+
+    def send_messages(self, messages: Any) -> int:
+        from sms.backends.base import SmsSendError
+
+        raise SmsSendError("recipient unsubscribed", code="E-STOP", opted_out=True)
+
+
+def test_the_backend_says_what_an_error_means_not_the_queue(
+    settings: Any, resident_factory: Any
+) -> None:
+    """The queue records an opt-out because the backend says so, whatever the code."""
+    resident = resident_factory(phone_e164="+14155550123")
+    settings.SMS_BACKEND = "tests.sms.test_outbound.OptedOutBackend"
+    message = send_sms(to="+14155550123", body="hello")
+    assert outbound_send(message_id=message.pk) == "failed"
+    message.refresh_from_db()
+    assert (message.status, message.error_code, message.attempts) == ("failed", "E-STOP", 1)
+    resident.refresh_from_db()
+    assert resident.sms_opted_out_at is not None
+    assert send_sms(to="+14155550123", body="never").status == OutboundStatus.CANCELLED
