@@ -162,6 +162,10 @@ def sign_in_code_verify(*, e164: str, code: str, ip: str, language: str | None =
         pk=row.pk, used_at__isnull=True, attempts__lt=SIGN_IN_CODE_TRIES
     ).update(attempts=F("attempts") + 1)
     if not claimed:
+        # Either the tries are used up, or a concurrent right try (a double-clicked
+        # submit) used the code between our read and this claim: say which.
+        if SignInCode.objects.filter(pk=row.pk, used_at__isnull=False).exists():
+            raise ParticipationError("code_expired", _("That code has expired. Ask for a new one."))
         raise ParticipationError(
             "too_many_tries", _("Too many wrong tries for this code. Ask for a new one.")
         )

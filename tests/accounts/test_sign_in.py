@@ -466,3 +466,27 @@ def test_parallel_right_tries_sign_in_once() -> None:
     assert len(refused) == 4
     assert Resident.objects.count() == 1
     assert SignInCode.objects.get().used_at is not None
+
+
+def test_a_right_try_that_loses_to_a_concurrent_right_try_is_told_the_code_was_used(
+    send: Send,
+) -> None:
+    """A double-clicked submit: the other request uses the code between this one's read
+    and its claim. The loser hears "expired", not "too many tries"."""
+    send()
+    code = code_sent_to()
+    won: list[bool] = []
+
+    def concurrent_winner(
+        execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any
+    ) -> Any:
+        result = execute(sql, params, many, context)
+        if not won and sql.lstrip().startswith("SELECT") and "participation_signincode" in sql:
+            won.append(True)
+            SignInCode.objects.update(used_at=timezone.now(), attempts=1)
+        return result
+
+    with connection.execute_wrapper(concurrent_winner):
+        error = refusal(lambda: sign_in_code_verify(e164=PHONE, code=code, ip=IP))
+    assert won
+    assert error.code == "code_expired", (error.code, str(error))
