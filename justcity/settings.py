@@ -151,6 +151,12 @@ SMS_INBOUND_PER_MINUTE = env_int("SMS_INBOUND_PER_MINUTE", 10)
 # Seconds one gateway API call may take; a send never holds a worker longer.
 SMS_HTTP_TIMEOUT = env_float("SMS_HTTP_TIMEOUT", 10.0)
 
+# --- posting limits ---------------------------------------------------------------------
+# Ideas and comments one resident may post per hour, on every channel together
+# (participation.posting_limits); 0 turns a limit off.
+IDEAS_PER_HOUR = env_int("IDEAS_PER_HOUR", 5)
+COMMENTS_PER_HOUR = env_int("COMMENTS_PER_HOUR", 30)
+
 # --- maps -----------------------------------------------------------------------------
 MAP_TILES_URL = env_str("MAP_TILES_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
 MAP_TILES_ATTRIBUTION = env_str("MAP_TILES_ATTRIBUTION", "&copy; OpenStreetMap contributors")

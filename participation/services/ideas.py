@@ -16,6 +16,7 @@ from maps.locate import neighbourhood_at
 from maps.models import Neighbourhood
 from participation.errors import ParticipationError
 from participation.models import Comment, Proposal, ProposalStatus, Resident, Support
+from participation.posting_limits import COMMENT, IDEA, posting_limit_check
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +32,12 @@ class Point:
     lng: float
 
 
+def _lock_author(author: Resident) -> None:
+    """Lock the author's row for the rest of the transaction: two posts racing from
+    one resident are then counted against the posting limit one after the other."""
+    Resident.objects.select_for_update().filter(pk=author.pk).values_list("pk").first()
+
+
 def proposal_submit(
     *,
     author: Resident,
@@ -44,7 +51,10 @@ def proposal_submit(
     language: str | None = None,
 ) -> Proposal:
     """A resident's idea, awaiting moderation. The neighbourhood comes from the map pin
-    (point-in-polygon) when there is one, else from the given neighbourhood."""
+    (point-in-polygon) when there is one, else from the given neighbourhood.
+
+    Refused (``ParticipationError``) when ideas are closed, the text or place is
+    wrong, or the author has reached the posting limit (``rate_limited``)."""
     title = " ".join((title or "").split())
     body = (body or "").strip()
     if not process_phase_open(process, PhaseKind.IDEAS):
@@ -72,7 +82,37 @@ def proposal_submit(
         raise ParticipationError(
             "neighbourhood_required", _("Tell us which neighbourhood the idea is for.")
         )
-    proposal = Proposal.objects.create(
+    with transaction.atomic():
+        _lock_author(author)
+        posting_limit_check(resident=author, kind=IDEA)
+        proposal = _proposal_create(
+            process=process,
+            author=author,
+            title=title,
+            body=body,
+            point=point,
+            address=address,
+            neighbourhood=neighbourhood,
+            channel=channel,
+            language=language or author.language,
+        )
+    logger.info("proposal %s submitted via %s", proposal.pk, channel)
+    return proposal
+
+
+def _proposal_create(
+    *,
+    process: Process,
+    author: Resident,
+    title: str,
+    body: str,
+    point: Point | None,
+    address: str,
+    neighbourhood: Neighbourhood,
+    channel: str,
+    language: str,
+) -> Proposal:
+    return Proposal.objects.create(
         process=process,
         author=author,
         title=title,
@@ -83,10 +123,8 @@ def proposal_submit(
         neighbourhood=neighbourhood,
         status=ProposalStatus.SUBMITTED,
         channel=channel,
-        language=language or author.language,
+        language=language,
     )
-    logger.info("proposal %s submitted via %s", proposal.pk, channel)
-    return proposal
 
 
 def comment_post(
@@ -103,9 +141,12 @@ def comment_post(
         )
     if parent is not None and parent.proposal_id != proposal.pk:
         raise ParticipationError("bad_parent", _("You can only reply on the same idea."))
-    comment = Comment.objects.create(
-        proposal=proposal, author=author, parent=parent, body=body, channel=channel
-    )
+    with transaction.atomic():
+        _lock_author(author)
+        posting_limit_check(resident=author, kind=COMMENT)
+        comment = Comment.objects.create(
+            proposal=proposal, author=author, parent=parent, body=body, channel=channel
+        )
     broadcast_on_commit(
         proposal.process_id,
         {
