@@ -158,8 +158,16 @@ IDEAS_PER_HOUR = env_int("IDEAS_PER_HOUR", 5)
 COMMENTS_PER_HOUR = env_int("COMMENTS_PER_HOUR", 30)
 
 # --- maps -----------------------------------------------------------------------------
-MAP_TILES_URL = env_str("MAP_TILES_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
-MAP_TILES_ATTRIBUTION = env_str("MAP_TILES_ATTRIBUTION", "&copy; OpenStreetMap contributors")
+# A third-party tile server sees every visitor's address and where they look. In
+# production it is used only when MAP_TILES_URL is set explicitly (the city's own tile
+# server, or a provider whose terms the city accepted); without it the maps draw the
+# districts and markers on a plain background. Development uses OpenStreetMap's.
+_OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+MAP_TILES_URL = env_str("MAP_TILES_URL", "" if PRODUCTION else _OSM_TILES)
+MAP_TILES_ATTRIBUTION = env_str(
+    "MAP_TILES_ATTRIBUTION",
+    "&copy; OpenStreetMap contributors" if MAP_TILES_URL == _OSM_TILES else "",
+)
 LEAFLET_CONFIG = {
     "TILES": [("", MAP_TILES_URL, {"attribution": MAP_TILES_ATTRIBUTION})] if MAP_TILES_URL else [],
     "RESET_VIEW": False,

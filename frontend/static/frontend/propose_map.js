@@ -11,15 +11,8 @@
     var node = document.getElementById("propose-map-data");
     if (!lat || !lng || !picker || !node) { return; }
     var data = JSON.parse(node.textContent);
-    var areas = L.geoJSON(data.neighbourhoods, {
-      style: function () { return { color: "#1f5f8b", weight: 2, fillOpacity: 0.05 }; },
-      onEachFeature: function (feature, layer) { layer.bindTooltip(String(feature.properties.name)); }
-    }).addTo(map);
-    if (areas.getLayers().length) {
-      map.fitBounds(areas.getBounds(), { padding: [10, 10] });
-    } else {
-      map.setView([0, 0], 2);
-    }
+    var areas = window.justcityDistricts(map, data.neighbourhoods);
+    window.justcityFitCity(map, [areas]);
     var marker = null;
     var remove = document.getElementById("pin-clear");
     var asked = 0;
