@@ -41,6 +41,8 @@ CSRF_TRUSTED_ORIGINS = [PUBLIC_BASE_URL]
 
 INSTALLED_APPS = [
     "daphne",
+    # Before the admin: its translation-aware admin classes and field patches.
+    "modeltranslation",
     # SimpleAdminConfig: django-leaflet's admin module imports GeoDjango (GDAL), which we
     # do not use; autodiscovery would import it. Admin classes are registered explicitly.
     "django.contrib.admin.apps.SimpleAdminConfig",
@@ -185,6 +187,13 @@ LOGIN_URL = "admin:login"
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("es", _("Spanish")), ("fr", _("French"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Content per language (process, project and idea titles and texts): one column per
+# language beside the original (django-modeltranslation). A text missing in the active
+# language falls back to the others in this order, so it shows in the language it was
+# written in rather than blank.
+MODELTRANSLATION_DEFAULT_LANGUAGE = LANGUAGE_CODE
+MODELTRANSLATION_LANGUAGES = tuple(code for code, _name in LANGUAGES)
+MODELTRANSLATION_FALLBACK_LANGUAGES = MODELTRANSLATION_LANGUAGES
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True

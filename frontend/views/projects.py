@@ -30,7 +30,7 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """What a resident needs to vote on more than a title: the description, where it is
     (in words, and on a small map with JavaScript), the resident's idea it grew from with
     its discussion, the result once published, and its delivery."""
-    project = get_object_or_404(
+    project: Project = get_object_or_404(
         Project.objects.select_related("process", "pot", "neighbourhood", "source_proposal"),
         pk=pk,
         withdrawn=False,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
@@ -112,11 +113,19 @@ def _proposal_create(
     channel: str,
     language: str,
 ) -> Proposal:
+    # The text goes into the column of the language it was written in (modeltranslation
+    # would otherwise file it under whatever language the request happens to be in);
+    # readers in other languages fall back to it until staff add a translation.
+    written_in = (
+        language
+        if language in settings.MODELTRANSLATION_LANGUAGES
+        else settings.MODELTRANSLATION_DEFAULT_LANGUAGE
+    )
+    texts = {f"title_{written_in}": title, f"body_{written_in}": body or title}
     return Proposal.objects.create(
+        **texts,
         process=process,
         author=author,
-        title=title,
-        body=body or title,
         lat=point.lat if point else None,
         lng=point.lng if point else None,
         address=address.strip()[:300],
