@@ -312,8 +312,9 @@ def test_previous_release_database_migrates_forward_and_back() -> None:
     assert before.keys() <= after.keys()
     for table, rows in before.items():
         # Columns added since (texts per language) are checked on their own below.
-        kept = [{key: row[key] for key in old} for row, old in zip(after[table], rows)]
-        assert len(after[table]) == len(rows) and kept == rows, f"{table} changed going forward"
+        assert len(after[table]) == len(rows), f"{table} changed going forward"
+        kept = [{key: row[key] for key in old} for row, old in zip(after[table], rows, strict=True)]
+        assert kept == rows, f"{table} changed going forward"
     _check_current_models(pks)
     # The texts of the old rows became their default-language (or author's) text.
     (process_row,) = after["budgets_process"]

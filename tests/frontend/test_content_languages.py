@@ -95,3 +95,22 @@ def test_the_admin_edits_each_language(admin_client: Client, city: Process) -> N
     for name in ("title_en", "title_es", "title_fr", "description_es"):
         assert f'name="{name}"' in html
     assert 'name="title"' not in html
+
+
+def test_lists_sort_by_the_text_readers_see(city: Process, area: Neighbourhood) -> None:
+    from frontend.selectors import map_items
+    from tests.factories import ProposalFactory
+
+    zoo = ProposalFactory(process=city, title="Zoo", status="approved", neighbourhood=area)
+    apples = ProposalFactory(process=city, title="Apples", status="approved", neighbourhood=area)
+    apples.title_es = "Manzanas"  # type: ignore[attr-defined]
+    apples.save()
+    with translation.override("es"):
+        ideas = [item.pk for item in map_items(city, kind="idea")]
+    assert ideas == [apples.pk, zoo.pk]  # "Manzanas" < "Zoo" (shown untranslated)
+    with translation.override("en"):
+        assert [item.pk for item in map_items(city, kind="idea")] == [apples.pk, zoo.pk]
+    apples.title_es = "Zumo de manzana"  # type: ignore[attr-defined]
+    apples.save()
+    with translation.override("es"):
+        assert [item.pk for item in map_items(city, kind="idea")] == [zoo.pk, apples.pk]
