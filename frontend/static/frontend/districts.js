@@ -27,6 +27,8 @@
           if (!el) { return; }
           el.setAttribute("tabindex", "-1");
           el.setAttribute("focusable", "false");
+          // Named for assistive technology as a picture of the district, not a control.
+          el.setAttribute("role", "img");
           el.setAttribute("aria-label", String(name));
         });
       }
