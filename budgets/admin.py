@@ -2,6 +2,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from modeltranslation.admin import TranslationAdmin
 
 from budgets.models import Ballot, CastLog, Pot, Project
 from budgets.services.pots import pots_allocate
@@ -20,7 +21,7 @@ class PotInline(admin.TabularInline):
 
 
 @admin.register(Process)
-class ProcessAdmin(admin.ModelAdmin):
+class ProcessAdmin(TranslationAdmin):  # a field per language, no original
     list_display = ["title", "ballot_type", "rule", "results_published_at"]
     prepopulated_fields = {"slug": ["title"]}
     readonly_fields = ["results_published_at"]
@@ -54,7 +55,7 @@ class ProcessAdmin(admin.ModelAdmin):
 
 
 @admin.register(Project)
-class ProjectAdmin(admin.ModelAdmin):
+class ProjectAdmin(TranslationAdmin):  # a field per language, no original
     list_display = ["short_code", "title", "process", "pot", "cost", "implementation_status"]
     list_filter = ["process", "implementation_status"]
     search_fields = ["title"]

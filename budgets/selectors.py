@@ -9,8 +9,9 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from budgets.models import Ballot, CastLog, Project
+from budgets.models import Ballot, CastLog, Pot, Project
 from budgets.pot_shares import pot_shares
+from budgets.pseudonyms import ballot_pseudonym
 from budgets.receipts import receipt_normalise
 from core.models import PotFormula, Process
 from maps.models import Neighbourhood
@@ -125,3 +126,60 @@ def pot_allocation(process: Process) -> PotAllocation:
             for share in shares
         ],
     )
+
+
+@dataclass(frozen=True)
+class ReceiptLine:
+    """One cast of a resident's ballot: its receipt code and whether it still counts.
+    No choices: a receipt says "counted" or "replaced", nothing else."""
+
+    receipt: str
+    cast_at: datetime
+    channel: str
+    counted: bool
+
+
+@dataclass(frozen=True)
+class ResidentBallotReceipts:
+    process_title: str
+    process_slug: str
+    pot_name: str
+    receipts: list[ReceiptLine]  # newest first; the first one counts
+
+
+def resident_receipts(resident_id: int) -> list[ResidentBallotReceipts]:
+    """The receipt codes of ``resident_id``'s ballots, for that resident only ("My
+    activity").
+
+    Nothing stores which ballot is whose: the resident's per-pot pseudonyms are
+    computed here, under BALLOT_KEY, and matched against ``Ballot.voter``, exactly as
+    ``ballot_cast`` finds the ballot it replaces. Only the cast log is read (receipt,
+    time, channel): never ``Selection``, so the answer cannot carry the choices.
+    Nothing is cached or kept in the session."""
+    pots = list(Pot.objects.values_list("pk", flat=True))
+    voters = [ballot_pseudonym(resident_id=resident_id, pot_id=pot_id) for pot_id in pots]
+    ballots = list(
+        Ballot.objects.filter(voter__in=voters)
+        .select_related("pot", "process")
+        .order_by("-cast_at", "pk")
+    )
+    logs: dict[int, list[CastLog]] = {}
+    for log in CastLog.objects.filter(ballot__in=ballots).order_by("-cast_at", "-pk"):
+        logs.setdefault(log.ballot_id, []).append(log)
+    return [
+        ResidentBallotReceipts(
+            process_title=ballot.process.title,
+            process_slug=ballot.process.slug,
+            pot_name=ballot.pot.name,
+            receipts=[
+                ReceiptLine(
+                    receipt=log.receipt,
+                    cast_at=log.cast_at,
+                    channel=log.channel,
+                    counted=log.receipt == ballot.receipt,
+                )
+                for log in logs.get(ballot.pk, [])
+            ],
+        )
+        for ballot in ballots
+    ]

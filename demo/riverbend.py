@@ -17,10 +17,12 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
+from shapely.geometry import Point as ShapelyPoint
 
 from budgets.models import Pot, Project
 from budgets.services.pots import pots_allocate
 from core.models import BallotType, Phase, PhaseKind, PotFormula, Process, TallyRule
+from maps.geometry import boundary_shape
 from maps.models import Neighbourhood
 from participation.identity import phone_hash
 from participation.models import Comment, Proposal, ProposalStatus, Resident
@@ -69,6 +71,103 @@ PROJECTS_LOCAL = [
     "Covered market stalls with card readers",
     "Playground lighting on timers",
 ]
+
+
+# What each project is, in the words a city would put on the ballot: what gets built,
+# where, what it costs to run, and who asked for it.
+DESCRIPTIONS = {
+    "Solar bus shelters with live arrival screens": (
+        "Twenty bus shelters on the busiest routes get solar roofs, lighting at night and a "
+        "screen showing when the next bus arrives. The panels power the screens and lights, "
+        "so running costs stay near zero."
+    ),
+    "Free public Wi-Fi in all libraries": (
+        "Fast, free Wi-Fi inside and just outside every public library, with no sign-up and "
+        "no tracking. Residents without internet at home asked for a place to study, apply "
+        "for jobs and fill in forms online."
+    ),
+    "Air-quality sensors near every school": (
+        "A small air-quality sensor at the gate of every primary and secondary school, with "
+        "the readings published hourly on the open data portal and sent by SMS to parents "
+        "who sign up when pollution is high."
+    ),
+    "Accessible crossing signals (audio + tactile)": (
+        "Forty busy pedestrian crossings get push buttons that vibrate and speak when it is "
+        "safe to cross, for blind and partially sighted residents. Chosen with the city's "
+        "disability council."
+    ),
+    "Bike-share stations in underserved districts": (
+        "Ten new bike-share stations with e-bikes in the districts that have none today, "
+        "with a reduced fare for residents on low incomes and cash payment at libraries."
+    ),
+    "Open data portal for city budgets": (
+        "A public website with every line of the city budget, contracts and spending, "
+        "downloadable and updated monthly, so anyone can follow where the money goes."
+    ),
+    "Flood early-warning sensors on the river": (
+        "Water-level sensors at six points along the river that send an SMS warning to "
+        "residents of low-lying streets when the river rises fast, hours before a flood."
+    ),
+    "Multilingual 311 by SMS": (
+        "Report a broken street light, a pothole or missed rubbish collection by text "
+        "message, in English, Spanish or French, from any phone, and get updates by SMS."
+    ),
+    "Fibre backbone along the river": (
+        "A fibre-optic cable along the river path connecting libraries, schools and the "
+        "community centres, so public buildings get fast internet and the city stops "
+        "renting lines."
+    ),
+}
+LOCAL_DESCRIPTIONS = {
+    "Smart street lighting on main streets": (
+        "LED street lights on {name}'s main streets that brighten when someone walks by and "
+        "dim when the street is empty, saving energy and lighting the way home."
+    ),
+    "Community tool library with online booking": (
+        "A lending library of drills, ladders and garden tools in {name}, booked online, by "
+        "SMS or at the counter, so neighbours share tools instead of buying them."
+    ),
+    "Shade trees with soil-moisture sensors": (
+        "Forty shade trees planted along {name}'s sunniest streets, each with a soil "
+        "sensor that tells the parks team when it needs water in its first summers."
+    ),
+    "Digital skills classes for seniors": (
+        "Free weekly classes in {name} for older residents: video calls, online forms, "
+        "spotting scams. Tablets are lent for the length of the course."
+    ),
+    "Safer school routes with traffic counters": (
+        "Traffic counters and new crossings on the routes children walk to school in "
+        "{name}, with the counts published so speeding can be acted on."
+    ),
+    "Public EV chargers at the community centre": (
+        "Six public chargers for electric cars and mobility scooters at {name}'s community "
+        "centre, priced at cost, with two reserved for car-share vehicles."
+    ),
+    "Heat-refuge room with air conditioning": (
+        "A cooled room open to everyone in {name} on hot days, with water, seats and staff "
+        "trained to spot heat illness, announced by SMS when a heatwave is coming."
+    ),
+    "Pocket park with water fountain": (
+        "An empty lot in {name} turned into a small park with benches, shade, a drinking "
+        "fountain and planting chosen with the neighbours."
+    ),
+    "Repair café and e-waste drop-off": (
+        "A monthly repair café in {name} where volunteers fix phones, lamps and bikes, and a "
+        "safe drop-off point for old electronics and batteries."
+    ),
+    "Youth maker space with 3D printers": (
+        "A workshop for young people in {name} with 3D printers, a laser cutter and "
+        "mentors, open after school and on Saturdays."
+    ),
+    "Covered market stalls with card readers": (
+        "Weatherproof market stalls on {name}'s square with lighting, power and shared card "
+        "readers, rented at low cost to local traders."
+    ),
+    "Playground lighting on timers": (
+        "Lighting for {name}'s playground that switches on at dusk and off at 9 pm, so "
+        "families can use it on winter evenings."
+    ),
+}
 
 
 def _grid_vertices(rng: random.Random) -> list[list[tuple[float, float]]]:
@@ -191,17 +290,45 @@ def demo_city_load() -> Process:
     code = 1
     for title, citywide_cost in PROJECTS_CITYWIDE:
         n = neighbourhoods[rng.randrange(len(neighbourhoods))]
-        _project(process, citywide, code, title, Decimal(citywide_cost), n, rng, located=True)
+        _project(
+            process,
+            citywide,
+            code,
+            title,
+            Decimal(citywide_cost),
+            n,
+            rng,
+            located=True,
+            description=DESCRIPTIONS[title],
+        )
         code += 1
     for n, title in zip(neighbourhoods, PROJECTS_LOCAL, strict=True):
         pot = local_pots[n.pk]
         # Round to whole thousands, as cities cost projects.
         cost = (pot.amount * Decimal(rng.uniform(0.3, 0.6)) / 1000).quantize(Decimal(1)) * 1000
-        _project(process, pot, code, f"{n.name}: {title}", cost, n, rng, located=True)
+        _project(
+            process,
+            pot,
+            code,
+            f"{n.name}: {title}",
+            cost,
+            n,
+            rng,
+            located=True,
+            description=LOCAL_DESCRIPTIONS[title].format(name=n.name),
+        )
         code += 1
     big_title, big_cost = PROJECT_BIG
     _project(
-        process, citywide, code, big_title, Decimal(big_cost), neighbourhoods[0], rng, located=True
+        process,
+        citywide,
+        code,
+        big_title,
+        Decimal(big_cost),
+        neighbourhoods[0],
+        rng,
+        located=True,
+        description=DESCRIPTIONS[big_title],
     )
 
     residents = [
@@ -261,15 +388,19 @@ def demo_city_load() -> Process:
 
 
 def _inside(n: Neighbourhood, rng: random.Random) -> tuple[float, float]:
-    ring = n.boundary["coordinates"][0]
-    lats = [p[1] for p in ring]
-    lngs = [p[0] for p in ring]
-    # Stay well inside the jittered cell: the middle third of its bounding box.
-    lat_lo, lat_hi = min(lats), max(lats)
-    lng_lo, lng_hi = min(lngs), max(lngs)
-    lat = lat_lo + (lat_hi - lat_lo) * rng.uniform(0.4, 0.6)
-    lng = lng_lo + (lng_hi - lng_lo) * rng.uniform(0.4, 0.6)
-    return round(lat, 6), round(lng, 6)
+    """A point well inside ``n`` (a marker there reads as being in that district):
+    drawn in the middle of its bounding box and kept only if it lies inside the
+    boundary shrunk by a tenth of a cell, else the boundary's representative point."""
+    shape = boundary_shape(n.boundary, name=n.name)
+    core = shape.buffer(-CELL * 0.1)
+    lng_lo, lat_lo, lng_hi, lat_hi = shape.bounds
+    for _attempt in range(50):
+        lat = round(lat_lo + (lat_hi - lat_lo) * rng.uniform(0.3, 0.7), 6)
+        lng = round(lng_lo + (lng_hi - lng_lo) * rng.uniform(0.3, 0.7), 6)
+        if core.contains(ShapelyPoint(lng, lat)):
+            return lat, lng
+    point = (core if not core.is_empty else shape).representative_point()
+    return round(point.y, 6), round(point.x, 6)
 
 
 def _project(
@@ -282,6 +413,7 @@ def _project(
     rng: random.Random,
     *,
     located: bool,
+    description: str = "",
 ) -> Project:
     lat, lng = _inside(n, rng) if located else (None, None)
     project, _ = Project.objects.update_or_create(
@@ -290,6 +422,7 @@ def _project(
         defaults={
             "pot": pot,
             "title": title,
+            "description": description,
             "cost": cost,
             "neighbourhood": n,
             "lat": lat,

@@ -16,6 +16,7 @@ from budgets.models import Ballot, ImplementationStatus, Pot, Project
 from budgets.pseudonyms import ballot_pseudonym
 from budgets.selectors import projects_on_ballot
 from core.models import Process
+from core.translated_order import translated_order
 from maps.models import Neighbourhood
 from participation.models import (
     Comment,
@@ -90,7 +91,7 @@ def map_items(
         ).select_related("neighbourhood")
         if neighbourhood is not None:
             ideas = ideas.filter(neighbourhood=neighbourhood)
-        for idea in ideas.order_by("title", "pk"):
+        for idea in ideas.order_by(translated_order("title"), "pk"):
             items.append(
                 MapItem(
                     kind="idea",

@@ -2,7 +2,17 @@ from __future__ import annotations
 
 from django.urls import path, re_path
 
-from frontend.views import account, ballot, ideas, maps, pages, projects, receipts, results
+from frontend.views import (
+    account,
+    activity,
+    ballot,
+    ideas,
+    maps,
+    pages,
+    projects,
+    receipts,
+    results,
+)
 
 app_name = "frontend"
 urlpatterns = [
@@ -27,6 +37,7 @@ urlpatterns = [
     path("sign-in/code/", account.sign_in_code, name="sign-in-code"),
     path("sign-in/voter-code/", account.sign_in_voter_code, name="sign-in-voter-code"),
     path("sign-out/", account.sign_out, name="sign-out"),
+    path("me/activity/", activity.my_activity, name="my-activity"),
     path("me/neighbourhood/", ballot.neighbourhood_claim, name="neighbourhood-claim"),
     path("language/", account.language, name="language"),
 ]

@@ -41,6 +41,8 @@ CSRF_TRUSTED_ORIGINS = [PUBLIC_BASE_URL]
 
 INSTALLED_APPS = [
     "daphne",
+    # Before the admin: its translation-aware admin classes and field patches.
+    "modeltranslation",
     # SimpleAdminConfig: django-leaflet's admin module imports GeoDjango (GDAL), which we
     # do not use; autodiscovery would import it. Admin classes are registered explicitly.
     "django.contrib.admin.apps.SimpleAdminConfig",
@@ -151,9 +153,23 @@ SMS_INBOUND_PER_MINUTE = env_int("SMS_INBOUND_PER_MINUTE", 10)
 # Seconds one gateway API call may take; a send never holds a worker longer.
 SMS_HTTP_TIMEOUT = env_float("SMS_HTTP_TIMEOUT", 10.0)
 
+# --- posting limits ---------------------------------------------------------------------
+# Ideas and comments one resident may post per hour, on every channel together
+# (participation.posting_limits); 0 turns a limit off.
+IDEAS_PER_HOUR = env_int("IDEAS_PER_HOUR", 5)
+COMMENTS_PER_HOUR = env_int("COMMENTS_PER_HOUR", 30)
+
 # --- maps -----------------------------------------------------------------------------
-MAP_TILES_URL = env_str("MAP_TILES_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
-MAP_TILES_ATTRIBUTION = env_str("MAP_TILES_ATTRIBUTION", "&copy; OpenStreetMap contributors")
+# A third-party tile server sees every visitor's address and where they look. In
+# production it is used only when MAP_TILES_URL is set explicitly (the city's own tile
+# server, or a provider whose terms the city accepted); without it the maps draw the
+# districts and markers on a plain background. Development uses OpenStreetMap's.
+_OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+MAP_TILES_URL = env_str("MAP_TILES_URL", "" if PRODUCTION else _OSM_TILES)
+MAP_TILES_ATTRIBUTION = env_str(
+    "MAP_TILES_ATTRIBUTION",
+    "&copy; OpenStreetMap contributors" if MAP_TILES_URL == _OSM_TILES else "",
+)
 LEAFLET_CONFIG = {
     "TILES": [("", MAP_TILES_URL, {"attribution": MAP_TILES_ATTRIBUTION})] if MAP_TILES_URL else [],
     "RESET_VIEW": False,
@@ -171,6 +187,13 @@ LOGIN_URL = "admin:login"
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("es", _("Spanish")), ("fr", _("French"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Content per language (process, project and idea titles and texts): one column per
+# language beside the original (django-modeltranslation). A text missing in the active
+# language falls back to the others in this order, so it shows in the language it was
+# written in rather than blank.
+MODELTRANSLATION_DEFAULT_LANGUAGE = LANGUAGE_CODE
+MODELTRANSLATION_LANGUAGES = tuple(code for code, _name in LANGUAGES)
+MODELTRANSLATION_FALLBACK_LANGUAGES = MODELTRANSLATION_LANGUAGES
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True

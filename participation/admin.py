@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from modeltranslation.admin import TranslationAdmin
 
 from participation.access import proposals_for_staff
 from participation.models import (
@@ -23,7 +24,7 @@ class ResidentAdmin(admin.ModelAdmin):
 
 
 @admin.register(Proposal)
-class ProposalAdmin(admin.ModelAdmin):
+class ProposalAdmin(TranslationAdmin):  # a field per language, no original
     list_display = ["title", "process", "neighbourhood", "status", "channel", "created_at"]
     list_filter = ["status", "process", "channel"]
     search_fields = ["title", "body"]

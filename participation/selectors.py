@@ -2,8 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db.models import OuterRef, QuerySet, Subquery
+
 from participation.identity import voter_code_hash
-from participation.models import Resident
+from participation.models import (
+    Comment,
+    CommentStatus,
+    ModerationDecision,
+    Proposal,
+    Resident,
+)
 
 
 def resident_for_voter_code(*, code: str) -> Resident | None:
@@ -11,3 +23,69 @@ def resident_for_voter_code(*, code: str) -> Resident | None:
     if not (code or "").strip():
         return None
     return Resident.objects.filter(voter_code_hash=voter_code_hash(code)).first()
+
+
+@dataclass(frozen=True)
+class ResidentIdea:
+    """One of a resident's own ideas as "My activity" shows it: its status, and the
+    public reason of the latest moderation decision (never the staff-only note)."""
+
+    proposal: Proposal
+    status_label: str
+    reason: str
+    decided_at: datetime | None
+
+
+def _latest_decision(**target: Any) -> QuerySet[ModerationDecision]:
+    return ModerationDecision.objects.filter(**target).order_by("-created_at", "-pk")
+
+
+def resident_ideas(resident: Resident) -> list[ResidentIdea]:
+    """Every idea ``resident`` sent, newest first, whatever its status (an author sees
+    what happened to each one), with the reason of its latest moderation decision."""
+    latest = _latest_decision(proposal=OuterRef("pk"))
+    proposals = (
+        Proposal.objects.filter(author=resident)
+        .select_related("process", "merged_into", "neighbourhood")
+        .annotate(
+            decision_reason=Subquery(latest.values("reason")[:1]),
+            decided_at=Subquery(latest.values("created_at")[:1]),
+        )
+        .order_by("-created_at", "-pk")
+    )
+    return [
+        ResidentIdea(
+            proposal=p,
+            status_label=str(p.get_status_display()),
+            reason=(getattr(p, "decision_reason", None) or "").strip(),
+            decided_at=getattr(p, "decided_at", None),
+        )
+        for p in proposals
+    ]
+
+
+@dataclass(frozen=True)
+class ResidentComment:
+    comment: Comment
+    hidden: bool
+    reason: str
+
+
+def resident_comments(resident: Resident, limit: int = 100) -> list[ResidentComment]:
+    """The resident's latest comments with the idea each is on; a hidden comment says
+    so, with the moderators' reason."""
+    latest = _latest_decision(comment=OuterRef("pk"))
+    comments = (
+        Comment.objects.filter(author=resident)
+        .select_related("proposal")
+        .annotate(decision_reason=Subquery(latest.values("reason")[:1]))
+        .order_by("-created_at", "-pk")[:limit]
+    )
+    return [
+        ResidentComment(
+            comment=c,
+            hidden=c.status != CommentStatus.VISIBLE,
+            reason=(getattr(c, "decision_reason", None) or "").strip(),
+        )
+        for c in comments
+    ]

@@ -83,6 +83,20 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """Each test starts in the default language. A request in another language leaves
+    that language active in the thread (LocaleMiddleware activates it per request and
+    the next request activates its own), and texts written then would be filed under it
+    by django-modeltranslation: a test must not inherit that from the one before."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _sms_to_locmem(settings: pytest.FixtureRequest) -> Iterator[None]:
     """Every test sends SMS into sms.outbox, never to the console or a gateway."""
     from sms import outbox

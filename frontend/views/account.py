@@ -7,9 +7,9 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils.http import urlencode
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.i18n import set_language
@@ -32,6 +32,33 @@ from sms.phone_display import mask_phone
 
 # Refusals that are about pace, not about what was typed.
 _RATE_LIMITED = {"rate_limited_number", "rate_limited_ip"}
+
+
+# Why a page sent the resident here, by the name of the page they were going to: told
+# on the sign-in page, so being asked for a phone number is never a surprise.
+_WHY = {
+    "ballot": gettext_lazy("Sign in to vote. After signing in you go straight to your ballot."),
+    "propose": gettext_lazy(
+        "Sign in to propose an idea. After signing in you go straight back to the form."
+    ),
+    "proposal": gettext_lazy(
+        "Sign in to comment on or support this idea. After signing in you go back to it."
+    ),
+    "neighbourhood-claim": gettext_lazy(
+        "Sign in to tell us your neighbourhood. After signing in you go back to where you were."
+    ),
+    "my-activity": gettext_lazy("Sign in to see your activity: your ideas, comments and votes."),
+}
+
+
+def sign_in_reason(next_url: str) -> str | None:
+    """Why the resident is asked to sign in, from the page ``next_url`` leads to."""
+    try:
+        match = resolve(next_url.split("?", 1)[0])
+    except Resolver404:
+        return None
+    reason = _WHY.get(match.url_name or "") if match.namespace == "frontend" else None
+    return str(reason) if reason is not None else None
 
 
 def _next(request: HttpRequest) -> str:
@@ -82,6 +109,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
             "form": form,
             "errors": error_summary(form, form_id="sign-in-form") if form.errors else [],
             "next": next_url,
+            "why": sign_in_reason(next_url),
             "resident": resident_from_request(request),
         },
         status=status,
@@ -130,6 +158,7 @@ def sign_in_code(request: HttpRequest) -> HttpResponse:
         "form": form,
         "errors": error_summary(form, form_id="code-form") if form.errors else [],
         "next": next_url,
+        "why": sign_in_reason(next_url),
         "masked_phone": mask_phone(e164),
     }
     return render(request, "frontend/sign_in_code.html", context, status=status)
@@ -161,6 +190,7 @@ def sign_in_voter_code(request: HttpRequest) -> HttpResponse:
             "form": form,
             "errors": error_summary(form, form_id="voter-code-form") if form.errors else [],
             "next": next_url,
+            "why": sign_in_reason(next_url),
         },
         status=status,
     )

@@ -23,6 +23,7 @@ from frontend.ballot_form import (
     field_id,
     problem_error,
 )
+from frontend.ballot_instructions import ballot_instructions
 from frontend.forms import NeighbourhoodForm, SummaryError, error_summary
 from frontend.live import live_config
 from frontend.selectors import (
@@ -82,6 +83,7 @@ def ballot(request: HttpRequest, slug: str) -> HttpResponse:
         "live": live_config(process),
         "ballot_type": process.ballot_type,
         "types": BallotType,
+        "instructions": ballot_instructions(process.ballot_type, pots, process.currency),
     }
     response = render(request, "frontend/ballot.html", context, status=400 if errors else 200)
     add_never_cache_headers(response)
@@ -99,6 +101,9 @@ def _pot_view(process: Process, pot: BallotPot, values: dict[int, int]) -> dict[
         "chosen_total": chosen_total,
         "left": pot.limits.remaining(chosen_total) if pot.cap is not None else None,
         "over": pot.limits.over_budget(chosen_total),
+        # The meter's scale grows past the cap when the choices do, so an over-budget
+        # total shows beyond the "high" mark (browsers draw that part red).
+        "meter_max": max(pot.cap, chosen_total) if pot.cap is not None else None,
         "chosen_count": sum(1 for p in pot.projects if values.get(p.pk)),
         "points_total": sum(values.get(p.pk, 0) for p in pot.projects),
         "ranks": range(1, rank_count + 1),

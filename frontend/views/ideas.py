@@ -62,6 +62,7 @@ def propose(request: HttpRequest, slug: str) -> HttpResponse:
     errors: list[SummaryError] = []
     status = 200
     if request.method == "POST":
+        status = 400
         if form.is_valid():
             data = form.cleaned_data
             point = Point(lat=data["lat"], lng=data["lng"]) if data.get("lat") is not None else None
@@ -79,6 +80,7 @@ def propose(request: HttpRequest, slug: str) -> HttpResponse:
                 )
             except ParticipationError as exc:
                 form.add_error(_PROPOSAL_ERROR_FIELDS.get(exc.code), str(exc.message))
+                status = _status(exc)
             else:
                 messages.success(
                     request,
@@ -86,7 +88,6 @@ def propose(request: HttpRequest, slug: str) -> HttpResponse:
                 )
                 return HttpResponseRedirect(reverse("frontend:proposal", args=[proposal.pk]))
         errors = error_summary(form, form_id=PROPOSAL_FORM_ID)
-        status = 400
     return render(
         request,
         "frontend/propose.html",
@@ -101,6 +102,11 @@ def propose(request: HttpRequest, slug: str) -> HttpResponse:
         },
         status=status,
     )
+
+
+def _status(exc: ParticipationError) -> int:
+    """429 when the resident hit the posting limit (a matter of pace), else 400."""
+    return 429 if exc.code == "rate_limited" else 400
 
 
 def _proposal_for(request: HttpRequest, pk: int) -> Proposal:
@@ -167,6 +173,7 @@ def comment_create(request: HttpRequest, pk: int) -> HttpResponse:
     form = CommentForm(request.POST, auto_id="comment-%s")
     parent: Comment | None = None
     parent_id = request.POST.get("parent", "").strip()
+    status = 400
     if form.is_valid():
         if form.cleaned_data.get("parent"):
             parent = comment_for_reply(proposal=proposal, pk=form.cleaned_data["parent"])
@@ -183,6 +190,7 @@ def comment_create(request: HttpRequest, pk: int) -> HttpResponse:
                 )
             except ParticipationError as exc:
                 form.add_error("body", str(exc.message))
+                status = _status(exc)
             else:
                 messages.success(request, _("Your comment is posted."))
                 return HttpResponseRedirect(f"{page}#comment-{comment.pk}")
@@ -196,14 +204,14 @@ def comment_create(request: HttpRequest, pk: int) -> HttpResponse:
             reply_errors={reply_pk: message},
             reply_text={reply_pk: request.POST.get("body", "")},
             errors=[{"target": f"reply-{reply_pk}-body", "message": message}],
-            status=400,
+            status=status,
         )
     return _proposal_page(
         request,
         proposal,
         comment_form=form,
         errors=error_summary(form, form_id=COMMENT_FORM_ID),
-        status=400,
+        status=status,
     )
 
 

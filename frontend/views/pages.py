@@ -7,6 +7,7 @@ from budgets.models import Pot
 from budgets.selectors import pot_allocation, process_map_data, process_turnout, projects_on_ballot
 from core.models import PhaseKind, Process
 from core.selectors import process_current_phase
+from core.translated_order import translated_order
 from frontend.live import live_config
 from frontend.selectors import proposals_with_support
 from maps.models import Neighbourhood
@@ -37,7 +38,9 @@ def neighbourhood_detail(request: HttpRequest, slug: str) -> HttpResponse:
     for process in Process.objects.all():
         projects = list(projects_on_ballot(process).filter(neighbourhood=neighbourhood))
         ideas = list(
-            proposals_with_support(process).filter(neighbourhood=neighbourhood).order_by("title")
+            proposals_with_support(process)
+            .filter(neighbourhood=neighbourhood)
+            .order_by(translated_order("title"), "pk")
         )
         pot = Pot.objects.filter(process=process, neighbourhood=neighbourhood).first()
         if projects or ideas or pot:
@@ -68,7 +71,9 @@ def process_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "phase": process_current_phase(process),
             "projects": projects_on_ballot(process),
             "map_data": process_map_data(process),
-            "ideas": proposals_with_support(process).order_by("-support_count", "title")[:50],
+            "ideas": proposals_with_support(process).order_by(
+                "-support_count", translated_order("title"), "pk"
+            )[:50],
             "ideas_open": PhaseKind.IDEAS in open_kinds,
             "voting_open": PhaseKind.VOTING in open_kinds,
             "turnout": process_turnout(process) if PhaseKind.VOTING in open_kinds else None,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
@@ -16,6 +17,7 @@ from maps.locate import neighbourhood_at
 from maps.models import Neighbourhood
 from participation.errors import ParticipationError
 from participation.models import Comment, Proposal, ProposalStatus, Resident, Support
+from participation.posting_limits import COMMENT, IDEA, posting_limit_check
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +33,12 @@ class Point:
     lng: float
 
 
+def _lock_author(author: Resident) -> None:
+    """Lock the author's row for the rest of the transaction: two posts racing from
+    one resident are then counted against the posting limit one after the other."""
+    Resident.objects.select_for_update().filter(pk=author.pk).values_list("pk").first()
+
+
 def proposal_submit(
     *,
     author: Resident,
@@ -44,7 +52,10 @@ def proposal_submit(
     language: str | None = None,
 ) -> Proposal:
     """A resident's idea, awaiting moderation. The neighbourhood comes from the map pin
-    (point-in-polygon) when there is one, else from the given neighbourhood."""
+    (point-in-polygon) when there is one, else from the given neighbourhood.
+
+    Refused (``ParticipationError``) when ideas are closed, the text or place is
+    wrong, or the author has reached the posting limit (``rate_limited``)."""
     title = " ".join((title or "").split())
     body = (body or "").strip()
     if not process_phase_open(process, PhaseKind.IDEAS):
@@ -72,21 +83,57 @@ def proposal_submit(
         raise ParticipationError(
             "neighbourhood_required", _("Tell us which neighbourhood the idea is for.")
         )
-    proposal = Proposal.objects.create(
+    with transaction.atomic():
+        _lock_author(author)
+        posting_limit_check(resident=author, kind=IDEA)
+        proposal = _proposal_create(
+            process=process,
+            author=author,
+            title=title,
+            body=body,
+            point=point,
+            address=address,
+            neighbourhood=neighbourhood,
+            channel=channel,
+            language=language or author.language,
+        )
+    logger.info("proposal %s submitted via %s", proposal.pk, channel)
+    return proposal
+
+
+def _proposal_create(
+    *,
+    process: Process,
+    author: Resident,
+    title: str,
+    body: str,
+    point: Point | None,
+    address: str,
+    neighbourhood: Neighbourhood,
+    channel: str,
+    language: str,
+) -> Proposal:
+    # The text goes into the column of the language it was written in (modeltranslation
+    # would otherwise file it under whatever language the request happens to be in);
+    # readers in other languages fall back to it until staff add a translation.
+    written_in = (
+        language
+        if language in settings.MODELTRANSLATION_LANGUAGES
+        else settings.MODELTRANSLATION_DEFAULT_LANGUAGE
+    )
+    texts = {f"title_{written_in}": title, f"body_{written_in}": body or title}
+    return Proposal.objects.create(
+        **texts,
         process=process,
         author=author,
-        title=title,
-        body=body or title,
         lat=point.lat if point else None,
         lng=point.lng if point else None,
         address=address.strip()[:300],
         neighbourhood=neighbourhood,
         status=ProposalStatus.SUBMITTED,
         channel=channel,
-        language=language or author.language,
+        language=language,
     )
-    logger.info("proposal %s submitted via %s", proposal.pk, channel)
-    return proposal
 
 
 def comment_post(
@@ -103,9 +150,12 @@ def comment_post(
         )
     if parent is not None and parent.proposal_id != proposal.pk:
         raise ParticipationError("bad_parent", _("You can only reply on the same idea."))
-    comment = Comment.objects.create(
-        proposal=proposal, author=author, parent=parent, body=body, channel=channel
-    )
+    with transaction.atomic():
+        _lock_author(author)
+        posting_limit_check(resident=author, kind=COMMENT)
+        comment = Comment.objects.create(
+            proposal=proposal, author=author, parent=parent, body=body, channel=channel
+        )
     broadcast_on_commit(
         proposal.process_id,
         {

@@ -76,3 +76,29 @@ def test_load_demo_refused_in_production(settings) -> None:  # type: ignore[no-u
     settings.PRODUCTION = True
     with pytest.raises(CommandError, match="Refusing to load the demo city in production"):
         call_command("load_demo")
+
+
+def test_demo_markers_lie_inside_their_neighbourhood() -> None:
+    """Every located idea and project is inside its own neighbourhood, away from the
+    edge, so its marker reads as being in that district."""
+    from shapely.geometry import Point
+
+    from maps.locate import neighbourhood_at
+
+    call_command("load_demo")
+    located = [
+        *Project.objects.filter(lat__isnull=False).select_related("neighbourhood"),
+        *Proposal.objects.filter(lat__isnull=False).select_related("neighbourhood"),
+    ]
+    assert len(located) > 20
+    for item in located:
+        assert neighbourhood_at(item.lat, item.lng) == item.neighbourhood, item
+        boundary = shape(item.neighbourhood.boundary)
+        assert boundary.exterior.distance(Point(item.lng, item.lat)) > 0.001, item
+
+
+def test_demo_projects_have_real_descriptions() -> None:
+    call_command("load_demo")
+    descriptions = [p.description for p in Project.objects.all()]
+    assert all(len(d) > 80 for d in descriptions), descriptions
+    assert len(set(descriptions)) == len(descriptions)

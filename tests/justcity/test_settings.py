@@ -133,3 +133,27 @@ def test_every_setting_the_code_reads_is_declared() -> None:
     }
     assert not undeclared
     assert {"SMS_INBOUND_PER_MINUTE", "SMS_HTTP_TIMEOUT"} <= set(read)
+
+
+_PRINT_TILES = "from django.conf import settings; print(repr(settings.MAP_TILES_URL))"
+
+
+def test_production_uses_no_third_party_tiles_unless_set() -> None:
+    result = _manage("shell", "-c", _PRINT_TILES)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "''"
+    result = _manage("check", "--deploy", "--fail-level", "WARNING")
+    assert result.returncode == 0, result.stderr
+
+
+def test_production_uses_the_tile_server_it_is_given() -> None:
+    tiles = "https://tiles.city.example/{z}/{x}/{y}.png"
+    result = _manage("shell", "-c", _PRINT_TILES, MAP_TILES_URL=tiles)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == repr(tiles)
+
+
+def test_development_defaults_to_openstreetmap() -> None:
+    result = _manage("shell", "-c", _PRINT_TILES, DJANGO_ENV="development", MAP_TILES_URL=None)
+    assert result.returncode == 0, result.stderr
+    assert "tile.openstreetmap.org" in result.stdout

@@ -29,6 +29,34 @@
     return isNaN(n) || n < 0 ? 0 : n;
   }
 
+  // Ranked ballots: a rank given to two projects is flagged as it happens (the server
+  // refuses it too), on the pot's live text and on the clashing fields themselves.
+  function duplicateRanks(pot) {
+    var selects = pot.querySelectorAll("select[data-code]");
+    var byRank = {};
+    var ranks = [];
+    for (var i = 0; i < selects.length; i++) {
+      var rank = selects[i].value;
+      if (!rank) { continue; }
+      if (!byRank[rank]) { byRank[rank] = []; ranks.push(rank); }
+      byRank[rank].push(selects[i]);
+    }
+    var clashes = [];
+    for (var k = 0; k < selects.length; k++) {
+      var clashing = selects[k].value && byRank[selects[k].value].length > 1;
+      if (clashing) { selects[k].setAttribute("aria-invalid", "true"); } else { selects[k].removeAttribute("aria-invalid"); }
+    }
+    ranks.sort(function (a, b) { return a - b; }).forEach(function (rank) {
+      if (byRank[rank].length > 1) {
+        clashes.push({
+          rank: numbers.format(parseInt(rank, 10)),
+          codes: byRank[rank].map(function (el) { return el.getAttribute("data-code"); }).join(", ")
+        });
+      }
+    });
+    return clashes;
+  }
+
   function update() {
     var pots = form.querySelectorAll("fieldset.pot");
     for (var i = 0; i < pots.length; i++) {
@@ -49,12 +77,19 @@
       if (type === "approval") {
         var cap = parseFloat(pot.getAttribute("data-cap"));
         var meter = pot.querySelector("meter");
-        if (meter) { meter.value = total; }
         var over = total > cap;
+        if (meter) {
+          // The scale grows past the cap ("high") with the choices, so the part over
+          // the budget is drawn red by the browser.
+          meter.max = Math.max(cap, total);
+          meter.value = total;
+        }
         message = over
           ? fill("over", { total: money(total), over: money(total - cap), cap: money(cap) })
           : fill("budget", { total: money(total), cap: money(cap), left: money(cap - total) });
         text.classList.toggle("over", over);
+        var box = pot.querySelector(".meter-box");
+        if (box) { box.classList.toggle("over", over); }
       } else if (type === "cumulative") {
         message = isNaN(maxPoints)
           ? fill("points-nomax", { n: numbers.format(points) })
@@ -62,6 +97,9 @@
         text.classList.toggle("over", !isNaN(maxPoints) && points > maxPoints);
       } else if (type === "ranked") {
         message = fill("ranked", { n: numbers.format(count) });
+        var clashes = duplicateRanks(pot);
+        clashes.forEach(function (clash) { message += " " + fill("duplicate", clash); });
+        text.classList.toggle("over", clashes.length > 0);
       } else {
         message = isNaN(maxProjects)
           ? fill("count-nomax", { n: numbers.format(count) })

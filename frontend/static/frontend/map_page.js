@@ -7,15 +7,10 @@
     var node = document.getElementById("map-data");
     if (!node) { return; }
     var data = JSON.parse(node.textContent);
-    var areas = L.geoJSON(data.neighbourhoods, {
-      style: function (feature) {
-        var selected = data.selected && feature.properties.slug === data.selected;
-        return { color: "#1f5f8b", weight: selected ? 4 : 2, fillOpacity: selected ? 0.15 : 0.05 };
-      },
-      onEachFeature: function (feature, layer) {
-        layer.bindTooltip(String(feature.properties.name));
-      }
-    }).addTo(map);
+    var areas = window.justcityDistricts(map, data.neighbourhoods, function (feature) {
+      var selected = data.selected && feature.properties.slug === data.selected;
+      return { color: "#1f5f8b", weight: selected ? 4 : 2, fillOpacity: selected ? 0.15 : 0.05 };
+    });
     var markers = [];
     data.items.forEach(function (item) {
       var label = document.createElement("span");
@@ -47,15 +42,8 @@
     var chosen = areas.getLayers().filter(function (layer) {
       return data.selected && layer.feature.properties.slug === data.selected;
     });
-    if (chosen.length) {
-      map.fitBounds(chosen[0].getBounds(), { padding: [10, 10] });
-    } else if (areas.getLayers().length) {
-      map.fitBounds(areas.getBounds(), { padding: [10, 10] });
-    } else if (markers.length) {
-      map.fitBounds(L.featureGroup(markers).getBounds(), { padding: [20, 20] });
-    } else {
-      map.setView([0, 0], 2);
-    }
+    // A chosen neighbourhood fills the view; otherwise the whole city does.
+    window.justcityFitCity(map, chosen.length ? [chosen[0]] : [areas, L.featureGroup(markers)]);
     if (window.justcityDeclutter) { window.justcityDeclutter(map, markers, 28); }
   };
 })();

@@ -7,12 +7,9 @@
     var dataNode = document.getElementById("map-data");
     if (!dataNode) { return; }
     var data = JSON.parse(dataNode.textContent);
-    var areas = L.geoJSON(data.neighbourhoods, {
-      style: function () { return { color: "#1f5f8b", weight: 2, fillOpacity: 0.08 }; },
-      onEachFeature: function (feature, layer) {
-        layer.bindTooltip(String(feature.properties.name));
-      }
-    }).addTo(map);
+    var areas = window.justcityDistricts(map, data.neighbourhoods, function () {
+      return { color: "#1f5f8b", weight: 2, fillOpacity: 0.08 };
+    });
     var markers = [];
     data.projects.forEach(function (p) {
       var label = document.createElement("span");
@@ -40,9 +37,7 @@
       marker.addTo(map);
       markers.push(marker);
     });
-    if (areas.getLayers().length) {
-      map.fitBounds(areas.getBounds(), { padding: [10, 10] });
-    }
+    window.justcityFitCity(map, [areas, L.featureGroup(markers)]);
     if (window.justcityDeclutter) { window.justcityDeclutter(map, markers, 28); }
   };
 })();

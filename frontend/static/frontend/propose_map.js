@@ -11,18 +11,38 @@
     var node = document.getElementById("propose-map-data");
     if (!lat || !lng || !picker || !node) { return; }
     var data = JSON.parse(node.textContent);
-    var areas = L.geoJSON(data.neighbourhoods, {
-      style: function () { return { color: "#1f5f8b", weight: 2, fillOpacity: 0.05 }; },
-      onEachFeature: function (feature, layer) { layer.bindTooltip(String(feature.properties.name)); }
-    }).addTo(map);
-    if (areas.getLayers().length) {
-      map.fitBounds(areas.getBounds(), { padding: [10, 10] });
-    } else {
-      map.setView([0, 0], 2);
-    }
+    var areas = window.justcityDistricts(map, data.neighbourhoods);
+    window.justcityFitCity(map, [areas]);
     var marker = null;
+    var remove = document.getElementById("pin-clear");
+    var asked = 0;
 
     function say(text) { if (status) { status.textContent = text; } }
+
+    function fill(name, values) {
+      var text = picker.getAttribute("data-text-" + name) || "";
+      Object.keys(values).forEach(function (key) { text = text.split("{" + key + "}").join(values[key]); });
+      return text;
+    }
+
+    // Name the neighbourhood of the pin, asking the server the same question it asks
+    // when the idea is sent (maps/locate), so the two never disagree.
+    function name(la, ln) {
+      var url = picker.getAttribute("data-locate-url");
+      if (!url || !window.fetch) { return; }
+      var ticket = ++asked;
+      fetch(url + "?lat=" + encodeURIComponent(la) + "&lng=" + encodeURIComponent(ln), {
+        headers: { Accept: "application/json" }, credentials: "same-origin"
+      }).then(function (response) {
+        if (ticket !== asked || !marker) { return null; }
+        if (response.status === 404) { say(fill("outside", {})); return null; }
+        return response.ok ? response.json() : null;
+      }).then(function (found) {
+        if (found && ticket === asked && marker) {
+          say(fill("placed-in", { neighbourhood: String(found.name), lat: String(la), lng: String(ln) }));
+        }
+      }).catch(function () { /* the placed text stays; the server decides on sending */ });
+    }
 
     function place(latlng) {
       var wrapped = latlng.wrap();
@@ -33,14 +53,24 @@
       if (marker) { marker.setLatLng([la, ln]); } else {
         marker = L.marker([la, ln], { keyboard: false, icon: L.divIcon({ className: "pin pin--new", html: "", iconSize: [24, 24] }) }).addTo(map);
       }
-      say((picker.getAttribute("data-text-placed") || "").split("{lat}").join(String(la)).split("{lng}").join(String(ln)));
+      say(fill("placed", { lat: String(la), lng: String(ln) }));
+      if (remove) { remove.disabled = false; }
+      name(la, ln);
     }
 
     function clear() {
       lat.value = "";
       lng.value = "";
       if (marker) { map.removeLayer(marker); marker = null; }
-      say(picker.getAttribute("data-text-none") || "");
+      asked++;
+      say(fill("none", {}));
+      if (remove) {
+        // The button goes disabled: keep the keyboard user's place on the next control.
+        var refocus = document.activeElement === remove;
+        remove.disabled = true;
+        var centre = document.getElementById("pin-centre");
+        if (refocus && centre) { centre.focus(); }
+      }
     }
 
     if (lat.value && lng.value && !isNaN(parseFloat(lat.value)) && !isNaN(parseFloat(lng.value))) {
@@ -49,7 +79,6 @@
     map.on("click", function (event) { place(event.latlng); });
     var centre = document.getElementById("pin-centre");
     if (centre) { centre.addEventListener("click", function () { place(map.getCenter()); }); }
-    var remove = document.getElementById("pin-clear");
     if (remove) { remove.addEventListener("click", clear); }
   };
 })();
