@@ -9,7 +9,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from budgets.models import Ballot, CastLog, Project
+from budgets.models import Ballot, BallotVoid, CastLog, Project
 from budgets.pot_shares import pot_shares
 from budgets.receipts import receipt_normalise
 from core.models import PotFormula, Process
@@ -22,7 +22,7 @@ def process_turnout(process: Process) -> int:
     per pot, so in a process with a city-wide and neighbourhood pots a resident who voted
     in both counts twice; exact per-resident turnout would need a link between pots,
     which secrecy rules out."""
-    return Ballot.objects.filter(process=process).values("voter").distinct().count()
+    return Ballot.objects.filter(process=process).counted().values("voter").distinct().count()
 
 
 def projects_on_ballot(process: Process) -> QuerySet[Project]:
@@ -58,6 +58,11 @@ class ReceiptStatus:
     process_title: str
     pot_name: str
     replaced_at: datetime | None
+    # How the newer ballot came, when this one was replaced: "paper" says a ballot
+    # entered at a poll site replaced it (in-person replaces online).
+    replaced_by_channel: str | None = None
+    # When a supervisor voided this (paper) entry; it counts nowhere.
+    voided_at: datetime | None = None
 
 
 def receipt_status(code: str) -> ReceiptStatus | None:
@@ -72,14 +77,19 @@ def receipt_status(code: str) -> ReceiptStatus | None:
     if log is None:
         return None
     ballot = log.ballot
-    counted = ballot.receipt == log.receipt
+    void = BallotVoid.objects.filter(receipt=log.receipt).first()
+    current = ballot.receipt == log.receipt
+    counted = current and void is None and ballot.voided_at is None
+    replaced = not current and void is None
     return ReceiptStatus(
         counted=counted,
         cast_at=log.cast_at,
         channel=log.channel,
         process_title=ballot.process.title,
         pot_name=ballot.pot.name,
-        replaced_at=None if counted else ballot.cast_at,
+        replaced_at=ballot.cast_at if replaced else None,
+        replaced_by_channel=ballot.channel if replaced else None,
+        voided_at=void.voided_at if void is not None else None,
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from participation.identity import voter_code_hash
+from participation.identity import checked_identity_hash, voter_code_hash
 from participation.models import Resident
 
 
@@ -11,3 +11,15 @@ def resident_for_voter_code(*, code: str) -> Resident | None:
     if not (code or "").strip():
         return None
     return Resident.objects.filter(voter_code_hash=voter_code_hash(code)).first()
+
+
+def resident_for_checked_identity_find(
+    *, name: str = "", address: str = "", id_number: str = ""
+) -> Resident | None:
+    """The resident a poll worker's checked identity belongs to, or None (never
+    creates one; ``resident_for_checked_identity`` does)."""
+    try:
+        digest = checked_identity_hash(name=name, address=address, id_number=id_number)
+    except ValueError:
+        return None
+    return Resident.objects.filter(checked_identity_hash=digest).first()

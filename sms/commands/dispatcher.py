@@ -414,6 +414,10 @@ def _check(ctx: Context, command: Command) -> Outcome:
     status = receipt_status(code)
     if status is None:
         return _out(Kind.CHECK, replies.check_unknown_text(shown))
+    if status.voided_at is not None:
+        return _out(
+            Kind.CHECK, replies.check_voided_text(receipt=shown, voided_at=status.voided_at)
+        )
     if status.counted:
         return _out(
             Kind.CHECK,
@@ -422,7 +426,9 @@ def _check(ctx: Context, command: Command) -> Outcome:
     return _out(
         Kind.CHECK,
         replies.check_replaced_text(
-            receipt=shown, replaced_at=status.replaced_at or status.cast_at
+            receipt=shown,
+            replaced_at=status.replaced_at or status.cast_at,
+            on_paper=status.replaced_by_channel == Channel.PAPER,
         ),
     )
 
