@@ -2,8 +2,9 @@
 ``manage.py paper_ballots_import``. Every ballot goes through ``ballot_cast`` with
 channel ``paper``, so paper ballots meet the same rules and count in every figure.
 
-- The voter is identified by a printed voter code, or by an identity the poll worker
-  checked (an ID number, or a name and an address), kept only as a keyed hash.
+- The voter is identified by a printed voter code, by the phone they vote by SMS or on
+  the web with, or by an identity the poll worker checked (an ID number, or a name and
+  an address), kept only as a keyed hash.
 - A voter already entered on paper is refused ("already entered on paper at ...");
   a supervisor voids the earlier entry (``paper_ballot_void``), then it is entered again.
 - A paper ballot replaces the voter's earlier web or SMS ballot in the pots it covers
@@ -30,11 +31,16 @@ from budgets.services.ballots import BallotInvalid, CastResult, ballot_cast
 from core.models import BallotType, Channel, Process
 from maps.models import Neighbourhood
 from participation.errors import ParticipationError
-from participation.identity import voter_code_normalise
+from participation.identity import (
+    InvalidPhoneNumber,
+    phone_hash,
+    phone_normalise,
+    voter_code_normalise,
+)
 from participation.models import Resident
 from participation.selectors import resident_for_checked_identity_find, resident_for_voter_code
 from participation.services.audit_trail import audit_trail_write
-from participation.services.residents import resident_for_checked_identity
+from participation.services.residents import resident_for_checked_identity, resident_for_phone
 from participation.staff_permissions import staff_require
 
 ENTER_PERMISSION = "budgets.enter_paper_ballots"
@@ -54,11 +60,15 @@ class PaperEntryRefused(Exception):
 
 @dataclass(frozen=True)
 class PaperVoter:
-    """Who a paper ballot is from: a printed ``voter_code``, or an identity the poll
-    worker checked (``id_number``, or ``name`` and ``address``). ``neighbourhood``:
-    where a checked voter seen for the first time lives (their neighbourhood pot)."""
+    """Who a paper ballot is from: a printed ``voter_code``; the ``phone`` the voter
+    texts or signs in with (the poll worker checks it is theirs, e.g. with a sign-in
+    code sent to it: that is how a paper ballot finds their SMS or web ballot); or an
+    identity the poll worker checked (``id_number``, or ``name`` and ``address``).
+    ``neighbourhood``: where a checked voter seen for the first time lives (their
+    neighbourhood pot)."""
 
     voter_code: str = ""
+    phone: str = ""
     name: str = ""
     address: str = ""
     id_number: str = ""
@@ -100,6 +110,18 @@ def _resident(process: Process, voter: PaperVoter, *, create: bool) -> Resident:
             raise PaperEntryRefused(
                 "other_process", _("That voter code was issued for another vote.")
             )
+        return resident
+    if voter.phone.strip():
+        try:
+            e164 = phone_normalise(voter.phone)
+        except InvalidPhoneNumber as exc:
+            raise PaperEntryRefused("bad_phone", str(exc)) from None
+        if not create:
+            found = Resident.objects.filter(phone_hash=phone_hash(e164)).first()
+            if found is None:
+                raise PaperEntryRefused("unknown_voter", _("No paper entry for that voter."))
+            return found
+        resident, _created = resident_for_phone(e164=e164, channel=Channel.PAPER)
         return resident
     if not create:
         found = resident_for_checked_identity_find(
