@@ -299,3 +299,14 @@ class ProjectFollow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.resident_id} follows {self.project_id} ({self.channel})"
+
+
+class PabulibSource(models.Model):
+    """The META of the Pabulib file a process was imported from, kept verbatim so an
+    export of it says the same country, unit, instance and dates as the original."""
+
+    process = models.OneToOneField(Process, on_delete=models.CASCADE, related_name="pabulib_source")
+    meta = models.JSONField(default=dict)
+
+    def __str__(self) -> str:
+        return f"Pabulib source of {self.process_id}"

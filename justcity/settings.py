@@ -151,6 +151,17 @@ SMS_INBOUND_PER_MINUTE = env_int("SMS_INBOUND_PER_MINUTE", 10)
 # Seconds one gateway API call may take; a send never holds a worker longer.
 SMS_HTTP_TIMEOUT = env_float("SMS_HTTP_TIMEOUT", 10.0)
 
+# --- the city ---------------------------------------------------------------------------
+# Named on printed letters and ballots and in open-data exports (Pabulib ``unit`` and
+# ``country``; "Worldwide" is Pabulib's word for no country).
+CITY_NAME = env_str("CITY_NAME", "")
+CITY_COUNTRY = env_str("CITY_COUNTRY", "Worldwide")
+# The number residents text (printed on voter letters); the sending number by default.
+SMS_PUBLIC_NUMBER = env_str("SMS_PUBLIC_NUMBER", TWILIO_FROM_NUMBER)
+# Ballot-level open data (the .pb VOTES section) only for pots with at least this many
+# counted ballots: one ballot in a pot would show that voter's choices.
+EXPORT_MIN_BALLOTS = env_int("EXPORT_MIN_BALLOTS", 10)
+
 # --- maps -----------------------------------------------------------------------------
 MAP_TILES_URL = env_str("MAP_TILES_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
 MAP_TILES_ATTRIBUTION = env_str("MAP_TILES_ATTRIBUTION", "&copy; OpenStreetMap contributors")
