@@ -15,6 +15,17 @@ urlpatterns = [
     path("processes/<slug:slug>/propose/", ideas.propose, name="propose"),
     path("processes/<slug:slug>/ballot/", ballot.ballot, name="ballot"),
     path("processes/<slug:slug>/results/", results.results, name="results"),
+    path("processes/<slug:slug>/results.csv", results.results_csv, name="results-csv"),
+    path(
+        "processes/<slug:slug>/projects.geojson",
+        results.projects_geojson_download,
+        name="projects-geojson",
+    ),
+    path(
+        "processes/<slug:slug>/results/<int:pot_id>.pb",
+        results.pot_pabulib_download,
+        name="results-pb",
+    ),
     path("processes/<slug:slug>/delivery/", results.delivery, name="delivery"),
     path("proposals/<int:pk>/", ideas.proposal_detail, name="proposal"),
     path("proposals/<int:pk>/comments/", ideas.comment_create, name="comment"),

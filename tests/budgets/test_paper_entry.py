@@ -95,9 +95,12 @@ def test_a_supervisor_void_stops_the_entry_counting_then_it_is_entered_again(
     first = enter(voting_process, voter, 1, 2).cast.receipts[0].receipt
     with pytest.raises(PaperEntryRefused, match="reason"):
         paper_ballot_void(process=voting_process, voter=voter, actor=None, reason="  ")
-    assert paper_ballot_void(
-        process=voting_process, voter=voter, actor=None, reason="typed the wrong sheet"
-    ) == 1
+    assert (
+        paper_ballot_void(
+            process=voting_process, voter=voter, actor=None, reason="typed the wrong sheet"
+        )
+        == 1
+    )
 
     # Void: counts nowhere, its choices are gone, its receipt says so.
     assert process_turnout(voting_process) == 0

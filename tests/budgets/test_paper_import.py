@@ -142,7 +142,6 @@ def test_cumulative_ballots_give_points_as_code_colon_points(
     assert "Write points as number:points (1)." in err.getvalue()
 
 
-
 def test_ranked_ballots_keep_the_order(voting_process: Process, tmp_path: Path) -> None:
     voting_process.ballot_type = BallotType.RANKED
     voting_process.save()

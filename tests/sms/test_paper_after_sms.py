@@ -43,7 +43,6 @@ def test_a_paper_ballot_after_an_sms_ballot_replaces_it(phone: Phone, city: City
     assert "replaced by a paper ballot" in checked
     [refused] = phone.send("VOTE 3")
     assert "Vote not recorded" in refused and "paper ballot is final" in refused
-    assert set(
-        Ballot.objects.filter(process=city.process).values_list("channel", flat=True)
-    ) == {"paper"}
-
+    assert set(Ballot.objects.filter(process=city.process).values_list("channel", flat=True)) == {
+        "paper"
+    }
