@@ -262,7 +262,6 @@ class ProjectUpdate(AppendOnlyModel):
     notes = models.JSONField(default=dict, blank=True)
     photo = models.BinaryField(null=True, blank=True, editable=False)
     photo_type = models.CharField(max_length=20, blank=True)
-    followers_notified = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -7,14 +7,26 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db.models import QuerySet
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
-from budgets.models import Ballot, BallotVoid, CastLog, Project
+from budgets.models import (
+    Ballot,
+    BallotVoid,
+    CastLog,
+    ImplementationStatus,
+    Project,
+    ProjectFollow,
+    ProjectUpdate,
+)
 from budgets.pot_shares import pot_shares
 from budgets.receipts import receipt_normalise
-from core.models import PotFormula, Process
+from core.models import Channel, PotFormula, Process
 from maps.models import Neighbourhood
 from maps.selectors import neighbourhoods_feature_collection
+from participation.models import Resident
 
 
 def process_turnout(process: Process) -> int:
@@ -29,6 +41,69 @@ def projects_on_ballot(process: Process) -> QuerySet[Project]:
     return Project.objects.on_ballot(process).select_related("pot", "neighbourhood")
 
 
+def project_delivery_label(project: Project) -> str | None:
+    """ "In progress, 40% done" once delivery has started; None before."""
+    if project.implementation_status == ImplementationStatus.NOT_STARTED:
+        return None
+    return _("%(status)s, %(percent)d%% done") % {
+        "status": project.get_implementation_status_display(),
+        "percent": project.implementation_percent,
+    }
+
+
+def project_updates(project: Project) -> list[DeliveryNotice]:
+    """The project's delivery updates, newest first, each with its note in the active
+    language (the default language's when there is none)."""
+    language = get_language() or settings.LANGUAGE_CODE
+    return [
+        DeliveryNotice(
+            update=u,
+            project=project,
+            note=u.notes.get(language) or u.notes.get(settings.LANGUAGE_CODE, ""),
+            new=False,
+        )
+        for u in project.updates.defer("photo")
+    ]
+
+
+@dataclass(frozen=True)
+class DeliveryNotice:
+    """One update as a follower reads it on the web."""
+
+    update: ProjectUpdate
+    project: Project
+    note: str
+    new: bool
+
+
+def resident_delivery_notices(resident: Resident, limit: int = 50) -> list[DeliveryNotice]:
+    """Updates of the projects ``resident`` follows on the web, newest first; ``new``
+    for those posted after they last read the page."""
+    follows = {
+        f.project_id: f
+        for f in ProjectFollow.objects.filter(resident=resident, channel=Channel.WEB)
+    }
+    language = get_language() or settings.LANGUAGE_CODE
+    updates = (
+        ProjectUpdate.objects.filter(project_id__in=list(follows))
+        .select_related("project", "project__process")
+        .defer("photo")
+        .order_by("-created_at", "-pk")[:limit]
+    )
+    notices = []
+    for u in updates:
+        seen = follows[u.project_id].seen_at
+        notices.append(
+            DeliveryNotice(
+                update=u,
+                project=u.project,
+                note=u.notes.get(language) or u.notes.get(settings.LANGUAGE_CODE, ""),
+                new=seen is None or u.created_at > seen,
+            )
+        )
+    return notices
+
+
 def process_map_data(process: Process) -> dict[str, Any]:
     """Everything the process map draws, as one JSON-safe dict (neighbourhood boundaries
     and project points). Rendered with json_script, so the page needs no extra request."""
@@ -41,6 +116,7 @@ def process_map_data(process: Process) -> dict[str, Any]:
             "lat": p.lat,
             "lng": p.lng,
             "neighbourhood": p.neighbourhood.name if p.neighbourhood else None,
+            "delivery": project_delivery_label(p),
         }
         for p in projects_on_ballot(process)
         if p.lat is not None and p.lng is not None

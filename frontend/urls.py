@@ -31,6 +31,9 @@ urlpatterns = [
     path("proposals/<int:pk>/comments/", ideas.comment_create, name="comment"),
     path("proposals/<int:pk>/support/", ideas.support_toggle, name="support"),
     path("projects/<int:pk>/", projects.project_detail, name="project"),
+    path("projects/<int:pk>/follow/", projects.project_follow_toggle, name="project-follow"),
+    path("updates/<int:pk>/photo/", projects.update_photo, name="update-photo"),
+    path("me/updates/", projects.my_updates, name="my-updates"),
     path("receipt/", receipts.receipt_check, name="receipt-check"),
     # /receipt/<code> as printed on paper; a trailing slash is accepted too.
     re_path(r"^receipt/(?P<code>[^/]{1,64})/?$", receipts.receipt_detail, name="receipt"),

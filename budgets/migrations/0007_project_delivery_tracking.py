@@ -75,7 +75,6 @@ class Migration(migrations.Migration):
                 ("notes", models.JSONField(blank=True, default=dict)),
                 ("photo", models.BinaryField(blank=True, null=True)),
                 ("photo_type", models.CharField(blank=True, max_length=20)),
-                ("followers_notified", models.PositiveIntegerField(default=0)),
                 (
                     "author",
                     models.ForeignKey(

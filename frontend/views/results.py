@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotFound, JsonRes
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
-from budgets.models import Pot, Project
+from budgets.models import Pot, Project, ProjectMilestone
 from budgets.open_data import ExportNotPublished, projects_geojson, results_csv_rows
 from budgets.pabulib.db_export import PbExportRefused, pot_export_pabulib
 from budgets.results import PotResult, ProjectResult, process_results
@@ -83,14 +83,26 @@ def delivery(request: HttpRequest, slug: str) -> HttpResponse:
     """Delivery of the funded projects (implementation status and note)."""
     process = get_object_or_404(Process, slug=slug)
     pot_results = published_results(process)
-    funded: list[Project] = []
+    funded: list[DeliveryRow] = []
     if pot_results is not None:
-        funded = [row.project for result in pot_results for row in result.projects if row.funded]
+        projects = [row.project for result in pot_results for row in result.projects if row.funded]
+        pending: dict[int, ProjectMilestone] = {}
+        for milestone in ProjectMilestone.objects.filter(
+            project__in=projects, done_on__isnull=True
+        ).order_by("-planned_on", "-pk"):
+            pending[milestone.project_id] = milestone  # the earliest wins
+        funded = [DeliveryRow(project=p, next_milestone=pending.get(p.pk)) for p in projects]
     return render(
         request,
         "frontend/delivery.html",
         {"process": process, "published": pot_results is not None, "funded": funded},
     )
+
+
+@dataclass(frozen=True)
+class DeliveryRow:
+    project: Project
+    next_milestone: ProjectMilestone | None
 
 
 # --- open data downloads (after publication only) ---------------------------------------

@@ -39,6 +39,7 @@ from participation.services.residents import (
     resident_set_neighbourhood,
 )
 from sms.commands import replies
+from sms.commands.follow import follow_handler
 from sms.commands.keywords import Kind
 from sms.commands.parser import (
     Command,
@@ -433,6 +434,10 @@ def _check(ctx: Context, command: Command) -> Outcome:
     )
 
 
+def _follow(ctx: Context, command: Command) -> Outcome:
+    return _out(command.kind, follow_handler(ctx.resident, command))
+
+
 def _not_here(ctx: Context, command: Command) -> Outcome:  # pragma: no cover - guarded
     # STOP and START are handled before dispatch (sms_receive), whatever the state.
     raise RuntimeError(f"{command.kind} must be handled before dispatch")
@@ -452,6 +457,8 @@ HANDLERS: dict[Kind, Callable[[Context, Command], Outcome]] = {
     Kind.MORE: _more,
     Kind.TEXT: _text,
     Kind.EMPTY: _text,
+    Kind.FOLLOW: _follow,
+    Kind.UNFOLLOW: _follow,
     Kind.STOP: _not_here,
     Kind.START: _not_here,
 }
