@@ -2,7 +2,17 @@ from __future__ import annotations
 
 from django.urls import path, re_path
 
-from frontend.views import account, ballot, ideas, maps, pages, projects, receipts, results
+from frontend.views import (
+    account,
+    ballot,
+    ideas,
+    maps,
+    pages,
+    printing,
+    projects,
+    receipts,
+    results,
+)
 
 app_name = "frontend"
 urlpatterns = [
@@ -14,6 +24,8 @@ urlpatterns = [
     path("processes/<slug:slug>/budget/", pages.process_budget, name="budget"),
     path("processes/<slug:slug>/propose/", ideas.propose, name="propose"),
     path("processes/<slug:slug>/ballot/", ballot.ballot, name="ballot"),
+    path("processes/<slug:slug>/paper-ballot/", printing.paper_ballot, name="paper-ballot"),
+    path("v/", printing.voter_code_short, name="voter-code-short"),
     path("processes/<slug:slug>/results/", results.results, name="results"),
     path("processes/<slug:slug>/results.csv", results.results_csv, name="results-csv"),
     path(
