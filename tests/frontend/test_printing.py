@@ -109,7 +109,8 @@ def test_the_paper_ballot_lists_projects_costs_and_rules_in_words(
     assert "30,000 USD" in html  # the neighbourhood budget's cap
     for code in range(1, 8):
         assert f'<td class="num">{code}</td>' in html
-    assert "40,000 USD" in html  # project 4's cost
+    cost = {"en": "40,000 USD", "es": "40\xa0000 USD", "fr": "40\xa0000 USD"}[language]
+    assert f'<td class="cost">{cost}</td>' in html, html  # project 4, as the ballot page shows it
 
 
 def test_cumulative_and_ranked_ballots_say_points_and_ranks(client: Client, city: Process) -> None:

@@ -3,6 +3,9 @@ language; never anyone who only voted for the project."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import pytest
 from django.core.exceptions import PermissionDenied
 
@@ -26,18 +29,26 @@ def publish(city: City, voters: list[Phone]) -> None:
     outbox.messages.clear()
 
 
-def update(city: City, code: int = 1, **notes: str) -> None:
-    project_delivery_update(
-        project=city.projects[code],
-        actor=None,
-        status="in_progress",
-        percent=40,
-        notes=notes or {"en": "Contractor chosen.", "es": "Contratista elegido."},
-    )
+@pytest.fixture
+def update(django_capture_on_commit_callbacks: Any) -> Callable[..., None]:
+    """Post a delivery update of project ``code``. Queued texts are sent when the
+    update's transaction commits (the test's never does): run those callbacks."""
+
+    def post(city: City, code: int = 1, **notes: str) -> None:
+        with django_capture_on_commit_callbacks(execute=True):
+            project_delivery_update(
+                project=city.projects[code],
+                actor=None,
+                status="in_progress",
+                percent=40,
+                notes=notes or {"en": "Contractor chosen.", "es": "Contratista elegido."},
+            )
+
+    return post
 
 
 def test_follow_by_sms_then_an_update_reaches_the_follower_in_spanish(
-    city: City, make_phone
+    city: City, make_phone, update
 ) -> None:  # type: ignore[no-untyped-def]
     voter = make_phone("+14155550111")
     follower = make_phone("+14155550122")
@@ -56,7 +67,9 @@ def test_follow_by_sms_then_an_update_reaches_the_follower_in_spanish(
     assert "DEJAR 1 para parar." in text.body
 
 
-def test_unfollow_stops_the_texts_and_dejar_de_seguir_reads_too(city: City, phone: Phone) -> None:
+def test_unfollow_stops_the_texts_and_dejar_de_seguir_reads_too(
+    city: City, phone: Phone, update: Any
+) -> None:
     publish(city, [])
     phone.send("FOLLOW 1")
     [reply] = phone.send("UNFOLLOW 1")
@@ -69,7 +82,7 @@ def test_unfollow_stops_the_texts_and_dejar_de_seguir_reads_too(city: City, phon
     assert outbox.messages == []
 
 
-def test_follow_in_french_and_without_a_number(city: City, phone: Phone) -> None:
+def test_follow_in_french_and_without_a_number(city: City, phone: Phone, update: Any) -> None:
     publish(city, [])
     phone.send("LANGUE fr")
     [usage] = phone.send("SUIVRE")
@@ -82,7 +95,7 @@ def test_follow_in_french_and_without_a_number(city: City, phone: Phone) -> None
     assert "Les travaux commencent en mai." in text.body and "QUITTER 2" in text.body
 
 
-def test_an_opted_out_follower_gets_nothing(city: City, phone: Phone) -> None:
+def test_an_opted_out_follower_gets_nothing(city: City, phone: Phone, update: Any) -> None:
     publish(city, [])
     phone.send("FOLLOW 1")
     phone.send("STOP")
@@ -90,7 +103,9 @@ def test_an_opted_out_follower_gets_nothing(city: City, phone: Phone) -> None:
     assert outbox.messages == []
 
 
-def test_updates_need_the_permission_and_a_funded_project(city: City, phone: Phone) -> None:
+def test_updates_need_the_permission_and_a_funded_project(
+    city: City, phone: Phone, update: Any
+) -> None:
     publish(city, [phone])
     with pytest.raises(PermissionDenied):
         project_delivery_update(
