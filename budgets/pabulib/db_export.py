@@ -30,8 +30,14 @@ _RULE_OUT = {
     TallyRule.GREEDY_SCORE: "greedy",
     TallyRule.GREEDY_THRESHOLD: "greedy-threshold",
     TallyRule.MES: "equalshares",
-    TallyRule.MES_COMPLETED: "equalshares",
+    # Pabulib has no name for MES completed greedily: "equalshares" would tell the
+    # checker (and readers) to expect plain MES. Say "unknown" and explain in a comment.
+    TallyRule.MES_COMPLETED: "unknown",
     TallyRule.MES_ADD1: "equalshares/add1",
+}
+_RULE_COMMENT = {
+    TallyRule.MES_COMPLETED: "the rule is the Method of Equal Shares (cost utilities) "
+    "completed greedily by votes",
 }
 
 
@@ -88,11 +94,16 @@ def pot_export_pabulib(process: Process, pot: Pot, stream: TextIO) -> int:
     votes = [] if withheld else _anonymous_votes(pot, ids, vote_type)
     source = PabulibSource.objects.filter(process=process).first()
     meta = _meta(process, pot, vote_type, source.meta if source else {})
+    comments = []
+    if process.rule in _RULE_COMMENT:
+        comments.append(_RULE_COMMENT[TallyRule(process.rule)])
     if withheld and counted:
-        meta["comment"] = (
-            f"#1: the {counted} ballots of this pot are withheld: fewer than "
+        comments.append(
+            f"the {counted} ballots of this pot are withheld: fewer than "
             f"{settings.EXPORT_MIN_BALLOTS} would show individual voters' choices"
         )
+    if comments:
+        meta["comment"] = " ".join(f"#{n}: {text}" for n, text in enumerate(comments, start=1))
     explanations = run.outcome.get("explanations", {})
     selected = set(run.selected)
     scored = vote_type in ("cumulative", "ordinal")

@@ -5,7 +5,6 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
@@ -17,6 +16,7 @@ from budgets.services.paper import (
     paper_ballots_import,
     paper_marks,
 )
+from core.command_lookups import process_from_arg, staff_from_arg
 from core.models import Process
 
 HEADER = ["voter_code", "projects"]
@@ -35,14 +35,8 @@ class Command(BaseCommand):
         parser.add_argument("--user", help="Staff username to audit and authorise as")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        process = Process.objects.filter(slug=options["process"]).first()
-        if process is None:
-            raise CommandError(f"no process {options['process']!r}")
-        actor = None
-        if options["user"]:
-            actor = get_user_model().objects.filter(username=options["user"]).first()
-            if actor is None:
-                raise CommandError(f"no user {options['user']!r}")
+        process = process_from_arg(options["process"])
+        actor = staff_from_arg(options["user"])
         path = options["file"]
         with translation.override(settings.LANGUAGE_CODE):
             try:

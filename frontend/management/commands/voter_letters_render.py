@@ -7,9 +7,9 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from core.models import Process
+from core.command_lookups import process_from_arg
 from frontend.print_sheets import LAYOUTS, voter_letters_html
-from maps.models import Neighbourhood
+from maps.command_lookups import neighbourhood_from_arg
 
 
 class Command(BaseCommand):
@@ -31,14 +31,8 @@ class Command(BaseCommand):
         parser.add_argument("--neighbourhood", help="Neighbourhood slug the codes were issued for")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        process = Process.objects.filter(slug=options["process"]).first()
-        if process is None:
-            raise CommandError(f"no process {options['process']!r}")
-        neighbourhood = None
-        if options["neighbourhood"]:
-            neighbourhood = Neighbourhood.objects.filter(slug=options["neighbourhood"]).first()
-            if neighbourhood is None:
-                raise CommandError(f"no neighbourhood {options['neighbourhood']!r}")
+        process = process_from_arg(options["process"])
+        neighbourhood = neighbourhood_from_arg(options["neighbourhood"])
         try:
             with open(options["codes"], encoding="utf-8-sig", newline="") as stream:
                 rows = list(csv.reader(stream))

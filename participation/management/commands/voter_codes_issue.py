@@ -4,12 +4,11 @@ import csv
 import os
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 
-from core.models import Process
-from maps.models import Neighbourhood
+from core.command_lookups import process_from_arg, staff_from_arg
+from maps.command_lookups import neighbourhood_from_arg
 from participation.errors import ParticipationError
 from participation.services.voter_codes import voter_codes_issue
 
@@ -32,19 +31,9 @@ class Command(BaseCommand):
         parser.add_argument("--user", help="Staff username to audit and authorise as")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        process = Process.objects.filter(slug=options["process"]).first()
-        if process is None:
-            raise CommandError(f"no process {options['process']!r}")
-        neighbourhood = None
-        if options["neighbourhood"]:
-            neighbourhood = Neighbourhood.objects.filter(slug=options["neighbourhood"]).first()
-            if neighbourhood is None:
-                raise CommandError(f"no neighbourhood {options['neighbourhood']!r}")
-        actor = None
-        if options["user"]:
-            actor = get_user_model().objects.filter(username=options["user"]).first()
-            if actor is None:
-                raise CommandError(f"no user {options['user']!r}")
+        process = process_from_arg(options["process"])
+        neighbourhood = neighbourhood_from_arg(options["neighbourhood"])
+        actor = staff_from_arg(options["user"])
         path = options["out"]
         try:
             # Created exclusively and readable by the owner only: it holds live codes.

@@ -5,12 +5,12 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 
 from budgets.models import ImplementationStatus, Project
 from budgets.services.delivery import DeliveryError, Milestone
+from core.command_lookups import staff_from_arg
 from sms.project_updates import project_delivery_update
 
 
@@ -49,11 +49,7 @@ class Command(BaseCommand):
         project = Project.objects.select_related("process").filter(pk=options["project"]).first()
         if project is None:
             raise CommandError(f"no project {options['project']}")
-        actor = None
-        if options["user"]:
-            actor = get_user_model().objects.filter(username=options["user"]).first()
-            if actor is None:
-                raise CommandError(f"no user {options['user']!r}")
+        actor = staff_from_arg(options["user"])
         photo = None
         if options["photo"]:
             try:
