@@ -54,6 +54,10 @@ _MESSAGES: dict[str, Any] = {
     "points_per_project": _("Project {codes}: at most {maximum} points per project."),
     "points_total": _("You gave {total} points; the most you can give is {maximum}."),
     "points_invalid": _("Points must be whole numbers of at least 1 (project {codes})."),
+    "paper_is_final": _(
+        "You voted on paper at a poll site on {when}; a paper ballot is final and cannot be "
+        "changed online."
+    ),
 }
 
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -79,6 +80,8 @@ class Project(models.Model):
         default=ImplementationStatus.NOT_STARTED,
     )
     implementation_note = models.TextField(blank=True)
+    implementation_percent = models.PositiveSmallIntegerField(default=0)
+    implementation_updated_at = models.DateTimeField(null=True, blank=True)
 
     objects = ProjectQuerySet.as_manager()
 
@@ -102,10 +105,22 @@ class Project(models.Model):
                 condition=Q(lng__isnull=True) | Q(lng__gte=-180, lng__lte=180),
                 name="project_lng_range",
             ),
+            models.CheckConstraint(
+                condition=Q(implementation_percent__lte=100), name="project_percent_at_most_100"
+            ),
+        ]
+        permissions = [
+            ("update_delivery", "Can post delivery updates of funded projects"),
         ]
 
     def __str__(self) -> str:
         return f"{self.short_code}. {self.title}"
+
+
+class BallotQuerySet(models.QuerySet["Ballot"]):
+    def counted(self) -> BallotQuerySet:
+        """Ballots that count: every tally, export and turnout figure reads these."""
+        return self.filter(voided_at__isnull=True)
 
 
 class Ballot(models.Model):
@@ -123,12 +138,22 @@ class Ballot(models.Model):
     channel = models.CharField(max_length=10, choices=Channel.choices)
     receipt = models.CharField(max_length=16, unique=True)
     cast_at = models.DateTimeField()
+    # Set when a supervisor voided a paper entry. A voided ballot has no selections and
+    # counts nowhere (``BallotQuerySet.counted``); its row stays so the receipts that
+    # pointed at it keep their history, and the re-entry reuses it.
+    voided_at = models.DateTimeField(null=True, blank=True)
+
+    objects = BallotQuerySet.as_manager()
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["pot", "voter"], name="ballot_one_per_voter_per_pot"),
         ]
         indexes = [models.Index(fields=["process", "pot"])]
+        permissions = [
+            ("enter_paper_ballots", "Can enter paper ballots (poll worker)"),
+            ("void_paper_ballots", "Can void a paper ballot entry (supervisor)"),
+        ]
 
     def __str__(self) -> str:
         return f"Ballot {self.receipt}"
@@ -167,6 +192,19 @@ class CastLog(AppendOnlyModel):
         ordering = ["cast_at"]
 
 
+class BallotVoid(AppendOnlyModel):
+    """Append-only: a receipt whose paper entry a supervisor voided. Receipt checks read
+    it ("voided on ..."); it holds neither the choices, who voted, nor the reason staff
+    gave (that is in the audit log)."""
+
+    ballot = models.ForeignKey(Ballot, on_delete=models.PROTECT, related_name="voids")
+    receipt = models.CharField(max_length=16, unique=True)
+    voided_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["voided_at"]
+
+
 class TallyRun(models.Model):
     """One computed result of one pot, frozen when results are published: the rule, the
     funded projects and every project's explanation (JSON from the rules engine), so a
@@ -187,3 +225,87 @@ class TallyRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.pot} — {self.rule} @ {self.computed_at:%Y-%m-%d %H:%M}"
+
+
+# --- delivery of funded projects -------------------------------------------------------
+
+
+class ProjectMilestone(models.Model):
+    """A dated step of a funded project's delivery: planned, and done when it is."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="milestones")
+    title = models.CharField(max_length=200)
+    planned_on = models.DateField()
+    done_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["project", "planned_on", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.project_id}: {self.title}"
+
+
+class ProjectUpdate(AppendOnlyModel):
+    """One published delivery update (what followers are told): the status and progress
+    it set, the note per language, an optional photo. Append-only: the history of a
+    project's delivery. The photo is kept in the database (small, checked), so app
+    servers stay stateless."""
+
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="updates")
+    created_at = models.DateTimeField(db_index=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT
+    )
+    status = models.CharField(max_length=20, choices=ImplementationStatus.choices)
+    percent = models.PositiveSmallIntegerField()
+    # {"en": "...", "es": "..."}: the note as staff wrote it, per language.
+    notes = models.JSONField(default=dict, blank=True)
+    photo = models.BinaryField(null=True, blank=True, editable=False)
+    photo_type = models.CharField(max_length=20, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(percent__lte=100), name="update_percent_at_most_100"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Update of {self.project_id} @ {self.created_at:%Y-%m-%d}"
+
+
+class ProjectFollow(models.Model):
+    """A resident asked to hear about a project's delivery, on one channel (the web
+    button: notices on the web; ``FOLLOW n`` by SMS: texts). Only those who asked:
+    never "people who voted for it", which the secret ballot does not know."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="follows")
+    resident = models.ForeignKey(
+        "participation.Resident", on_delete=models.CASCADE, related_name="project_follows"
+    )
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Web notices: updates after this moment are "new" on the resident's updates page.
+    seen_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "resident", "channel"], name="follow_once_per_channel"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.resident_id} follows {self.project_id} ({self.channel})"
+
+
+class PabulibSource(models.Model):
+    """The META of the Pabulib file a process was imported from, kept verbatim so an
+    export of it says the same country, unit, instance and dates as the original."""
+
+    process = models.OneToOneField(Process, on_delete=models.CASCADE, related_name="pabulib_source")
+    meta = models.JSONField(default=dict)
+
+    def __str__(self) -> str:
+        return f"Pabulib source of {self.process_id}"

@@ -7,15 +7,28 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db.models import QuerySet
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
-from budgets.models import Ballot, CastLog, Pot, Project
+from budgets.models import (
+    Ballot,
+    BallotVoid,
+    CastLog,
+    ImplementationStatus,
+    Pot,
+    Project,
+    ProjectFollow,
+    ProjectUpdate,
+)
 from budgets.pot_shares import pot_shares
 from budgets.pseudonyms import ballot_pseudonym
 from budgets.receipts import receipt_normalise
-from core.models import PotFormula, Process
+from core.models import Channel, PotFormula, Process
 from maps.models import Neighbourhood
 from maps.selectors import neighbourhoods_feature_collection
+from participation.models import Resident
 
 
 def process_turnout(process: Process) -> int:
@@ -23,11 +36,74 @@ def process_turnout(process: Process) -> int:
     per pot, so in a process with a city-wide and neighbourhood pots a resident who voted
     in both counts twice; exact per-resident turnout would need a link between pots,
     which secrecy rules out."""
-    return Ballot.objects.filter(process=process).values("voter").distinct().count()
+    return Ballot.objects.filter(process=process).counted().values("voter").distinct().count()
 
 
 def projects_on_ballot(process: Process) -> QuerySet[Project]:
     return Project.objects.on_ballot(process).select_related("pot", "neighbourhood")
+
+
+def project_delivery_label(project: Project) -> str | None:
+    """ "In progress, 40% done" once delivery has started; None before."""
+    if project.implementation_status == ImplementationStatus.NOT_STARTED:
+        return None
+    return _("%(status)s, %(percent)d%% done") % {
+        "status": project.get_implementation_status_display(),
+        "percent": project.implementation_percent,
+    }
+
+
+def project_updates(project: Project) -> list[DeliveryNotice]:
+    """The project's delivery updates, newest first, each with its note in the active
+    language (the default language's when there is none)."""
+    language = get_language() or settings.LANGUAGE_CODE
+    return [
+        DeliveryNotice(
+            update=u,
+            project=project,
+            note=u.notes.get(language) or u.notes.get(settings.LANGUAGE_CODE, ""),
+            new=False,
+        )
+        for u in project.updates.defer("photo")
+    ]
+
+
+@dataclass(frozen=True)
+class DeliveryNotice:
+    """One update as a follower reads it on the web."""
+
+    update: ProjectUpdate
+    project: Project
+    note: str
+    new: bool
+
+
+def resident_delivery_notices(resident: Resident, limit: int = 50) -> list[DeliveryNotice]:
+    """Updates of the projects ``resident`` follows on the web, newest first; ``new``
+    for those posted after they last read the page."""
+    follows = {
+        f.project_id: f
+        for f in ProjectFollow.objects.filter(resident=resident, channel=Channel.WEB)
+    }
+    language = get_language() or settings.LANGUAGE_CODE
+    updates = (
+        ProjectUpdate.objects.filter(project_id__in=list(follows))
+        .select_related("project", "project__process")
+        .defer("photo")
+        .order_by("-created_at", "-pk")[:limit]
+    )
+    notices = []
+    for u in updates:
+        seen = follows[u.project_id].seen_at
+        notices.append(
+            DeliveryNotice(
+                update=u,
+                project=u.project,
+                note=u.notes.get(language) or u.notes.get(settings.LANGUAGE_CODE, ""),
+                new=seen is None or u.created_at > seen,
+            )
+        )
+    return notices
 
 
 def process_map_data(process: Process) -> dict[str, Any]:
@@ -42,6 +118,7 @@ def process_map_data(process: Process) -> dict[str, Any]:
             "lat": p.lat,
             "lng": p.lng,
             "neighbourhood": p.neighbourhood.name if p.neighbourhood else None,
+            "delivery": project_delivery_label(p),
         }
         for p in projects_on_ballot(process)
         if p.lat is not None and p.lng is not None
@@ -59,6 +136,11 @@ class ReceiptStatus:
     process_title: str
     pot_name: str
     replaced_at: datetime | None
+    # How the newer ballot came, when this one was replaced: "paper" says a ballot
+    # entered at a poll site replaced it (in-person replaces online).
+    replaced_by_channel: str | None = None
+    # When a supervisor voided this (paper) entry; it counts nowhere.
+    voided_at: datetime | None = None
 
 
 def receipt_status(code: str) -> ReceiptStatus | None:
@@ -73,14 +155,19 @@ def receipt_status(code: str) -> ReceiptStatus | None:
     if log is None:
         return None
     ballot = log.ballot
-    counted = ballot.receipt == log.receipt
+    void = BallotVoid.objects.filter(receipt=log.receipt).first()
+    current = ballot.receipt == log.receipt
+    counted = current and void is None and ballot.voided_at is None
+    replaced = not current and void is None
     return ReceiptStatus(
         counted=counted,
         cast_at=log.cast_at,
         channel=log.channel,
         process_title=ballot.process.title,
         pot_name=ballot.pot.name,
-        replaced_at=None if counted else ballot.cast_at,
+        replaced_at=ballot.cast_at if replaced else None,
+        replaced_by_channel=ballot.channel if replaced else None,
+        voided_at=void.voided_at if void is not None else None,
     )
 
 

@@ -95,6 +95,8 @@ class ReceiptOut(serializers.Serializer[Any]):
     process_title = serializers.CharField()
     pot_name = serializers.CharField()
     replaced_at = serializers.DateTimeField(allow_null=True)
+    replaced_by_channel = serializers.CharField(allow_null=True)
+    voided_at = serializers.DateTimeField(allow_null=True)
 
 
 class ProjectResultOut(serializers.Serializer[Any]):

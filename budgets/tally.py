@@ -52,7 +52,7 @@ SELECT sig, COUNT(*) FROM (
     SELECT string_agg({item}, ',' ORDER BY {order}) AS sig
     FROM budgets_selection s
     JOIN budgets_ballot b ON b.id = s.ballot_id
-    WHERE b.pot_id = %s
+    WHERE b.pot_id = %s AND b.voided_at IS NULL
     GROUP BY s.ballot_id
 ) AS per_ballot
 GROUP BY sig
@@ -74,7 +74,7 @@ def ballot_signatures(pot: Pot, vote_type: str) -> Counter[str]:
     current: int | None = None
     items: list[str] = []
     rows = (
-        Selection.objects.filter(ballot__pot=pot)
+        Selection.objects.filter(ballot__pot=pot, ballot__voided_at__isnull=True)
         .order_by("ballot_id", order)
         .values_list("ballot_id", "project_id", "points")
         .iterator(chunk_size=5000)
@@ -99,7 +99,7 @@ def election_for_pot(process: Process, pot: Pot) -> tuple[Election, dict[str, Pr
     signatures = ballot_signatures(pot, vote_type)
     # Ballots whose every selection was withdrawn, or imported blank ballots, still
     # count as voters: MES divides the budget by the number of voters.
-    blank = Ballot.objects.filter(pot=pot).count() - sum(signatures.values())
+    blank = Ballot.objects.filter(pot=pot).counted().count() - sum(signatures.values())
     rule_ids = {str(pk): rule_id for pk, rule_id in by_pk.items()}
     for signature, weight in signatures.items():
         scores: dict[str, Fraction | int]

@@ -260,4 +260,4 @@ def resident_has_voted(process: Process, resident: Resident) -> bool:
         ballot_pseudonym(resident_id=resident.pk, pot_id=pot_id)
         for pot_id in Pot.objects.filter(process=process).values_list("pk", flat=True)
     ]
-    return Ballot.objects.filter(process=process, voter__in=voters).exists()
+    return Ballot.objects.filter(process=process, voter__in=voters).counted().exists()

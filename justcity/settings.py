@@ -158,6 +158,16 @@ SMS_HTTP_TIMEOUT = env_float("SMS_HTTP_TIMEOUT", 10.0)
 # (participation.posting_limits); 0 turns a limit off.
 IDEAS_PER_HOUR = env_int("IDEAS_PER_HOUR", 5)
 COMMENTS_PER_HOUR = env_int("COMMENTS_PER_HOUR", 30)
+# --- the city ---------------------------------------------------------------------------
+# Named on printed letters and ballots and in open-data exports (Pabulib ``unit`` and
+# ``country``; "Worldwide" is Pabulib's word for no country).
+CITY_NAME = env_str("CITY_NAME", "")
+CITY_COUNTRY = env_str("CITY_COUNTRY", "Worldwide")
+# The number residents text (printed on voter letters); the sending number by default.
+SMS_PUBLIC_NUMBER = env_str("SMS_PUBLIC_NUMBER", TWILIO_FROM_NUMBER)
+# Ballot-level open data (the .pb VOTES section) only for pots with at least this many
+# counted ballots: one ballot in a pot would show that voter's choices.
+EXPORT_MIN_BALLOTS = env_int("EXPORT_MIN_BALLOTS", 10)
 
 # --- maps -----------------------------------------------------------------------------
 # A third-party tile server sees every visitor's address and where they look. In

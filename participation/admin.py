@@ -20,7 +20,7 @@ class ResidentAdmin(admin.ModelAdmin):
     # Hashes and the phone number stay out of the list; only what staff need.
     list_display = ["id", "neighbourhood", "language", "first_channel", "created_at"]
     list_filter = ["first_channel", "language", "neighbourhood"]
-    exclude = ["phone_hash", "voter_code_hash", "phone_e164"]
+    exclude = ["phone_hash", "voter_code_hash", "checked_identity_hash", "phone_e164"]
 
 
 @admin.register(Proposal)

@@ -3,10 +3,13 @@
 A phone number is normalised to E.164 with ``phonenumbers`` and hashed with HMAC-SHA256
 under ``PHONE_KEY``; the same number typed on the web and seen by the SMS gateway gives
 the same hash, hence the same resident. Voter codes are hashed the same way (after
-removing spaces and dashes, upper-cased) so a database dump reveals neither.
+removing spaces and dashes, upper-cased) so a database dump reveals neither. So is an
+identity a poll worker checked for a resident with neither phone nor letter.
 """
 
 from __future__ import annotations
+
+import unicodedata
 
 import phonenumbers
 from django.conf import settings
@@ -45,3 +48,25 @@ def voter_code_normalise(raw: str) -> str:
 
 def voter_code_hash(raw: str) -> str:
     return keyed_hash("PHONE_KEY", "code:" + voter_code_normalise(raw))
+
+
+def _identity_text(raw: str) -> str:
+    """What a poll worker typed, reduced to what identifies: case, accents, punctuation
+    and spacing ignored (``José  Pérez`` = ``jose perez``; ``12, Main St.`` =
+    ``12 main st``)."""
+    text = unicodedata.normalize("NFKD", (raw or "").casefold())
+    kept = "".join(ch if ch.isalnum() else " " for ch in text if not unicodedata.combining(ch))
+    return " ".join(kept.split())
+
+
+def checked_identity_hash(*, name: str = "", address: str = "", id_number: str = "") -> str:
+    """Keyed hash of an identity a poll worker checked: an ID document number, or a name
+    with an address. Its own purpose prefix (``identity:``), so it never equals a phone
+    or voter-code digest. Raises ValueError when neither form is complete."""
+    number = voter_code_normalise(id_number)
+    if number:
+        return keyed_hash("PHONE_KEY", "identity:id:" + number)
+    person, place = _identity_text(name), _identity_text(address)
+    if not person or not place:
+        raise ValueError("a checked identity needs an ID number, or a name and an address")
+    return keyed_hash("PHONE_KEY", f"identity:name-address:{person}\x1f{place}")

@@ -18,6 +18,18 @@ class Resident(models.Model):
     # Readable only because replies and notices must be sent to it; masked in logs.
     phone_e164 = models.CharField(max_length=20, blank=True)
     voter_code_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    # The process a printed voter code was issued for: paper entry and its import accept
+    # the code only there, so a letter from one vote cannot be entered in another.
+    voter_code_process = models.ForeignKey(
+        "core.Process",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="voter_code_residents",
+    )
+    # Keyed hash of an identity a poll worker checked (name + address, or an ID number)
+    # for a resident who came without letter or phone; the identity itself is not kept.
+    checked_identity_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
     neighbourhood = models.ForeignKey(
         "maps.Neighbourhood", null=True, blank=True, on_delete=models.SET_NULL
     )
@@ -32,13 +44,18 @@ class Resident(models.Model):
     class Meta:
         constraints = [
             models.CheckConstraint(
-                condition=Q(phone_hash__isnull=False) | Q(voter_code_hash__isnull=False),
+                condition=Q(phone_hash__isnull=False)
+                | Q(voter_code_hash__isnull=False)
+                | Q(checked_identity_hash__isnull=False),
                 name="resident_has_identity",
             ),
             models.CheckConstraint(
                 condition=Q(demographics={}) | Q(demographics_consent_at__isnull=False),
                 name="resident_demographics_need_consent",
             ),
+        ]
+        permissions = [
+            ("issue_voter_codes", "Can issue printed voter codes"),
         ]
 
     def __str__(self) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.db.models import OuterRef, QuerySet, Subquery
 
-from participation.identity import voter_code_hash
+from participation.identity import checked_identity_hash, voter_code_hash
 from participation.models import (
     Comment,
     CommentStatus,
@@ -89,3 +89,15 @@ def resident_comments(resident: Resident, limit: int = 100) -> list[ResidentComm
         )
         for c in comments
     ]
+
+
+def resident_for_checked_identity_find(
+    *, name: str = "", address: str = "", id_number: str = ""
+) -> Resident | None:
+    """The resident a poll worker's checked identity belongs to, or None (never
+    creates one; ``resident_for_checked_identity`` does)."""
+    try:
+        digest = checked_identity_hash(name=name, address=address, id_number=id_number)
+    except ValueError:
+        return None
+    return Resident.objects.filter(checked_identity_hash=digest).first()

@@ -8,8 +8,12 @@ import secrets
 from fractions import Fraction
 from typing import TextIO
 
-from budgets.models import Ballot, Pot, Project, Selection
+from django.conf import settings
+
+from budgets.models import Ballot, PabulibSource, Pot, Project, Selection, TallyRun
 from budgets.pabulib.pb_file import PbProject, PbVote, write_pb
+from budgets.rules.election import fraction_str
+from budgets.tally import rule_project_id
 from core.models import BallotType, PhaseKind, Process, TallyRule
 
 # Selections are streamed in chunks of this many rows.
@@ -26,8 +30,14 @@ _RULE_OUT = {
     TallyRule.GREEDY_SCORE: "greedy",
     TallyRule.GREEDY_THRESHOLD: "greedy-threshold",
     TallyRule.MES: "equalshares",
-    TallyRule.MES_COMPLETED: "equalshares",
+    # Pabulib has no name for MES completed greedily: "equalshares" would tell the
+    # checker (and readers) to expect plain MES. Say "unknown" and explain in a comment.
+    TallyRule.MES_COMPLETED: "unknown",
     TallyRule.MES_ADD1: "equalshares/add1",
+}
+_RULE_COMMENT = {
+    TallyRule.MES_COMPLETED: "the rule is the Method of Equal Shares (cost utilities) "
+    "completed greedily by votes",
 }
 
 
@@ -35,48 +45,123 @@ class PbExportRefused(Exception):
     pass
 
 
-def pot_export_pabulib(process: Process, pot: Pot, stream: TextIO) -> int:
-    """Write one pot as a .pb file with anonymous ballots; returns the ballot count.
+# Descriptive META an imported file had, written back as it was.
+_SOURCE_META = (
+    "description",
+    "country",
+    "unit",
+    "district",
+    "subunit",
+    "instance",
+    "date_begin",
+    "date_end",
+    "neighborhoods",
+    "subdistricts",
+    "categories",
+    "edition",
+    "language",
+    "comment",
+    "acknowledgments",
+)
 
-    Refused until results are published (counts stay secret until then). Voter ids
-    are 1..n in a random order, so the file's order says nothing about who cast when.
+
+def _published_run(pot: Pot) -> TallyRun:
+    run = TallyRun.objects.filter(pot=pot).order_by("-computed_at", "-pk").first()
+    if run is None:
+        raise PbExportRefused(f"pot {pot.pk} has no published result")
+    return run
+
+
+def pot_export_pabulib(process: Process, pot: Pot, stream: TextIO) -> int:
+    """Write one pot as a .pb file; returns the number of ballots written.
+
+    - Refused until results are published (counts stay secret until then).
+    - PROJECTS carry the published outcome (``selected``) and the published counts.
+    - The VOTES section is anonymous (voter ids 1..n in a random order, so the file's
+      order says nothing about who cast when) and left empty for a pot with fewer than
+      ``settings.EXPORT_MIN_BALLOTS`` counted ballots, where it would show individual
+      voters' choices; META ``comment`` says so.
+    - An imported process keeps the original file's country, unit, instance, dates.
     """
     if process.results_published_at is None:
         raise PbExportRefused("results are not published yet: exports would reveal counts")
+    run = _published_run(pot)
     projects = list(Project.objects.filter(pot=pot, withdrawn=False).order_by("short_code"))
     ids = {p.pk: p.external_id or str(p.short_code) for p in projects}
+    vote_type = _VOTE_TYPE_OUT[BallotType(process.ballot_type)]
+    counted = Ballot.objects.filter(pot=pot).counted().count()
+    withheld = counted < settings.EXPORT_MIN_BALLOTS
+    votes = [] if withheld else _anonymous_votes(pot, ids, vote_type)
+    source = PabulibSource.objects.filter(process=process).first()
+    meta = _meta(process, pot, vote_type, source.meta if source else {})
+    comments = []
+    if process.rule in _RULE_COMMENT:
+        comments.append(_RULE_COMMENT[TallyRule(process.rule)])
+    if withheld and counted:
+        comments.append(
+            f"the {counted} ballots of this pot are withheld: fewer than "
+            f"{settings.EXPORT_MIN_BALLOTS} would show individual voters' choices"
+        )
+    if comments:
+        meta["comment"] = " ".join(f"#{n}: {text}" for n, text in enumerate(comments, start=1))
+    explanations = run.outcome.get("explanations", {})
+    selected = set(run.selected)
+    scored = vote_type in ("cumulative", "ordinal")
+
+    def fields(project: Project) -> dict[str, str]:
+        explanation = explanations.get(rule_project_id(project.short_code), {})
+        out = {"votes": str(int(explanation.get("votes") or 0))}
+        if scored:
+            out["score"] = fraction_str(Fraction(str(explanation.get("score") or 0)))
+        out["name"] = project.title
+        out["selected"] = "1" if project.pk in selected else "0"
+        return out
+
+    write_pb(
+        stream,
+        meta,
+        (
+            PbProject(project_id=ids[p.pk], cost=Fraction(p.cost), fields=fields(p))
+            for p in projects
+        ),
+        votes,
+    )
+    return len(votes)
+
+
+def _anonymous_votes(pot: Pot, ids: dict[int, str], vote_type: str) -> list[PbVote]:
     rows: dict[int, list[tuple[int, int, int | None]]] = {}
     selections = (
-        Selection.objects.filter(ballot__pot=pot, project__withdrawn=False)
+        Selection.objects.filter(
+            ballot__pot=pot, ballot__voided_at__isnull=True, project__withdrawn=False
+        )
         .order_by("ballot_id", "rank", "-points", "project__short_code")
         .values_list("ballot_id", "project_id", "points", "rank")
         .iterator(chunk_size=BATCH)
     )
     for ballot_id, project_id, points, rank in selections:
         rows.setdefault(ballot_id, []).append((project_id, points, rank))
-    empty = Ballot.objects.filter(pot=pot).count() - len(rows)
+    empty = Ballot.objects.filter(pot=pot).counted().count() - len(rows)
     ballots = list(rows.values()) + [[] for _ in range(empty)]
     secrets.SystemRandom().shuffle(ballots)
-    vote_type = _VOTE_TYPE_OUT[BallotType(process.ballot_type)]
-    votes_count: dict[int, int] = {p.pk: 0 for p in projects}
-    votes = []
-    for number, items in enumerate(ballots, start=1):
-        for project_id, _points, _rank in items:
-            votes_count[project_id] += 1
-        votes.append(
-            PbVote(
-                voter_id=str(number),
-                vote=tuple(ids[p] for p, _pts, _r in items),
-                points=tuple(Fraction(pts) for _p, pts, _r in items)
-                if vote_type == "cumulative"
-                else None,
-            )
+    return [
+        PbVote(
+            voter_id=str(number),
+            vote=tuple(ids[p] for p, _pts, _r in items),
+            points=tuple(Fraction(pts) for _p, pts, _r in items)
+            if vote_type == "cumulative"
+            else None,
         )
+        for number, items in enumerate(ballots, start=1)
+    ]
+
+
+def _meta(process: Process, pot: Pot, vote_type: str, source: dict[str, str]) -> dict[str, object]:
     voting = process.phases.filter(kind=PhaseKind.VOTING).first()
     meta: dict[str, object] = {
         "description": re.sub(r"\s+", " ", process.description).strip() or process.title,
-        "country": "Worldwide",
-        "unit": process.title,
+        "country": settings.CITY_COUNTRY or "Worldwide",
+        "unit": settings.CITY_NAME or process.title,
         "instance": process.slug,
         "budget": str(pot.amount),
         "vote_type": vote_type,
@@ -98,17 +183,8 @@ def pot_export_pabulib(process: Process, pot: Pot, stream: TextIO) -> int:
         meta["max_points"] = process.max_points_per_project
     if process.min_votes_threshold is not None:
         meta["min_project_score_threshold"] = process.min_votes_threshold
-    write_pb(
-        stream,
-        meta,
-        (
-            PbProject(
-                project_id=ids[p.pk],
-                cost=Fraction(p.cost),
-                fields={"name": p.title, "votes": str(votes_count[p.pk])},
-            )
-            for p in projects
-        ),
-        votes,
-    )
-    return len(votes)
+    for key in _SOURCE_META:
+        value = source.get(key)
+        if value and value.lower() != "none":
+            meta[key] = value
+    return meta

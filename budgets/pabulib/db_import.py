@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from budgets.models import Ballot, Pot, Project, Selection
+from budgets.models import Ballot, PabulibSource, Pot, Project, Selection
 from budgets.pabulib.pb_file import PbVote, parse_pb, read_pb
 from budgets.pseudonyms import imported_pseudonym
 from budgets.receipts import receipt_new
@@ -133,6 +133,7 @@ def process_import_pabulib(
     meta = checked.meta
     with transaction.atomic():
         process = _create_process(meta, slug, vote_type, rule or _rule_for(meta, vote_type))
+        PabulibSource.objects.create(process=process, meta=dict(meta))
         pot = Pot.objects.create(process=process, name="City-wide", amount=budget)
         projects = {}
         for code, pb_project in enumerate(checked.projects.values(), start=1):

@@ -588,10 +588,14 @@ def _strip_bom(lines: Iterable[str]) -> Iterator[str]:
 
 # --------------------------------------------------------------------------- writing
 
+# The standard order of META keys and PROJECTS columns (pabulib.org/format, as the
+# ``pabulib-checker`` validator enforces it: out of order is a warning). Keys the
+# standard does not list follow, in the order given.
 _META_ORDER = (
     "description",
     "country",
     "unit",
+    "district",
     "subunit",
     "instance",
     "num_projects",
@@ -601,6 +605,44 @@ _META_ORDER = (
     "rule",
     "date_begin",
     "date_end",
+    "min_length",
+    "max_length",
+    "min_sum_cost",
+    "max_sum_cost",
+    "min_points",
+    "max_points",
+    "min_sum_points",
+    "max_sum_points",
+    "default_score",
+    "min_project_cost",
+    "max_project_cost",
+    "min_project_score_threshold",
+    "neighborhoods",
+    "subdistricts",
+    "categories",
+    "edition",
+    "language",
+    "currency",
+    "fully_funded",
+    "experimental",
+    "comment",
+    "acknowledgments",
+)
+_PROJECT_ORDER = (
+    "votes",
+    "score",
+    "name",
+    "category",
+    "beneficiaries",
+    "selected",
+    "neighborhood",
+    "subunit",
+    "district",
+    "description",
+    "proposer",
+    "public_id",
+    "latitude",
+    "longitude",
 )
 _NEWLINES = re.compile(r"[\r\n]+")
 
@@ -688,6 +730,10 @@ def write_pb(
         project_cols.update(
             dict.fromkeys(k for k in project.fields if k not in ("project_id", "cost"))
         )
+    project_cols = dict.fromkeys(
+        [c for c in _PROJECT_ORDER if c in project_cols]
+        + [c for c in project_cols if c not in _PROJECT_ORDER]
+    )
     writer.writerow(["PROJECTS"])
     writer.writerow(["project_id", "cost", *project_cols])
     for project in project_list:

@@ -199,12 +199,16 @@ def _other_neighbourhood_problems(
     match = Q()
     for pot in others:
         match |= Q(pot=pot, voter=ballot_pseudonym(resident_id=resident.pk, pot_id=pot.pk))
-    earlier = Ballot.objects.filter(match).select_related("pot").first()
+    earlier = Ballot.objects.counted().filter(match).select_related("pot").first()
     if earlier is None:
         return []
     return [
         BallotProblem("voted_in_other_neighbourhood", {"pot": earlier.pot.name}, pot_id=min(local))
     ]
+
+
+def _when(moment: datetime) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
 
 
 def _write_pot_ballot(
@@ -219,7 +223,15 @@ def _write_pot_ballot(
     voter = ballot_pseudonym(resident_id=resident.pk, pot_id=pot.pk)
     receipt = receipt_new()
     ballot = Ballot.objects.select_for_update().filter(pot=pot, voter=voter).first()
-    replaced = ballot is not None
+    replaced = ballot is not None and ballot.voided_at is None
+    on_paper = ballot is not None and replaced and ballot.channel == Channel.PAPER
+    if on_paper and ballot is not None and channel != Channel.PAPER:
+        # A ballot entered in person is final (as in Estonia, where the paper vote
+        # cancels the internet one and not the other way round): it was cast before a
+        # poll worker who checked the voter, a later web or SMS cast was not.
+        raise BallotInvalid(
+            [BallotProblem("paper_is_final", {"when": _when(ballot.cast_at)}, pot_id=pot.pk)]
+        )
     if ballot is None:
         try:
             with transaction.atomic():
@@ -240,7 +252,8 @@ def _write_pot_ballot(
         ballot.channel = channel
         ballot.receipt = receipt
         ballot.cast_at = now
-        ballot.save(update_fields=["channel", "receipt", "cast_at"])
+        ballot.voided_at = None
+        ballot.save(update_fields=["channel", "receipt", "cast_at", "voided_at"])
         ballot.selections.all().delete()
     ranked = process.ballot_type == BallotType.RANKED
     Selection.objects.bulk_create(

@@ -2,11 +2,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from accounts.session import resident_from_request
-from budgets.models import ImplementationStatus, Project
+from budgets.models import ImplementationStatus, Project, ProjectFollow, ProjectUpdate
+from budgets.selectors import project_delivery_label, project_updates, resident_delivery_notices
+from budgets.services.delivery import (
+    DeliveryError,
+    project_follow,
+    project_follows_seen,
+    project_unfollow,
+)
+from core.models import Channel
 from frontend.selectors import comment_tree, visible_comment_count
 from frontend.views.results import project_result
 from maps.models import Neighbourhood
@@ -35,10 +47,17 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
         pk=pk,
         withdrawn=False,
     )
+    resident = resident_from_request(request)
     source = project.source_proposal
-    if source is not None and not proposal_visible_to(source, resident_from_request(request)):
+    if source is not None and not proposal_visible_to(source, resident):
         source = None
     located = project.lat is not None and project.lng is not None
+    following = (
+        resident is not None
+        and ProjectFollow.objects.filter(
+            project=project, resident=resident, channel=Channel.WEB
+        ).exists()
+    )
     return render(
         request,
         "frontend/project_detail.html",
@@ -64,5 +83,60 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 if located
                 else None,
             },
+            "delivery_label": project_delivery_label(project),
+            "milestones": list(project.milestones.all()),
+            "updates": project_updates(project),
+            "following": following,
         },
     )
+
+
+@require_POST
+def project_follow_toggle(request: HttpRequest, pk: int) -> HttpResponse:
+    """The web Follow button: follow (web notices on the updates page) or stop."""
+    project = get_object_or_404(Project, pk=pk, withdrawn=False)
+    resident = resident_from_request(request)
+    back = reverse("frontend:project", args=[project.pk])
+    if resident is None:
+        return redirect(f"{reverse('frontend:sign-in')}?next={back}")
+    if request.POST.get("action") == "unfollow":
+        project_unfollow(project=project, resident=resident, channel=Channel.WEB)
+        messages.success(request, _("You no longer follow this project."))
+    else:
+        try:
+            project_follow(project=project, resident=resident, channel=Channel.WEB)
+        except DeliveryError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(
+                request, _("You follow this project: its updates appear on your updates page.")
+            )
+    return HttpResponseRedirect(back)
+
+
+def my_updates(request: HttpRequest) -> HttpResponse:
+    """Delivery updates of the projects the signed-in resident follows on the web."""
+    resident = resident_from_request(request)
+    if resident is None:
+        return redirect(f"{reverse('frontend:sign-in')}?next={reverse('frontend:my-updates')}")
+    notices = resident_delivery_notices(resident)
+    followed = list(
+        Project.objects.filter(
+            follows__resident=resident, follows__channel=Channel.WEB
+        ).select_related("process")
+    )
+    response = render(
+        request, "frontend/my_updates.html", {"notices": notices, "followed": followed}
+    )
+    project_follows_seen(resident=resident)
+    return response
+
+
+def update_photo(request: HttpRequest, pk: int) -> HttpResponse:
+    """The photo of a delivery update, with the type checked when it was posted."""
+    update = get_object_or_404(ProjectUpdate.objects.only("photo", "photo_type"), pk=pk)
+    if not update.photo or not update.photo_type:
+        raise Http404
+    response = HttpResponse(bytes(update.photo), content_type=update.photo_type)
+    response["Cache-Control"] = "public, max-age=86400"
+    return response

@@ -1,11 +1,17 @@
 from __future__ import annotations
 
+import csv
+import io
 from dataclasses import dataclass
 
-from django.http import HttpRequest, HttpResponse
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseNotFound, JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
 
-from budgets.models import Project
+from budgets.models import Pot, Project, ProjectMilestone
+from budgets.open_data import ExportNotPublished, projects_geojson, results_csv_rows
+from budgets.pabulib.db_export import PbExportRefused, pot_export_pabulib
 from budgets.results import PotResult, ProjectResult, process_results
 from core.models import Process
 from frontend.live import live_config
@@ -59,6 +65,7 @@ def results(request: HttpRequest, slug: str) -> HttpResponse:
             "process": process,
             "charts": _charts(pot_results) if pot_results is not None else None,
             "live": live_config(process),
+            "export_min_ballots": settings.EXPORT_MIN_BALLOTS,
         },
     )
 
@@ -76,11 +83,73 @@ def delivery(request: HttpRequest, slug: str) -> HttpResponse:
     """Delivery of the funded projects (implementation status and note)."""
     process = get_object_or_404(Process, slug=slug)
     pot_results = published_results(process)
-    funded: list[Project] = []
+    funded: list[DeliveryRow] = []
     if pot_results is not None:
-        funded = [row.project for result in pot_results for row in result.projects if row.funded]
+        projects = [row.project for result in pot_results for row in result.projects if row.funded]
+        pending: dict[int, ProjectMilestone] = {}
+        for milestone in ProjectMilestone.objects.filter(
+            project__in=projects, done_on__isnull=True
+        ).order_by("-planned_on", "-pk"):
+            pending[milestone.project_id] = milestone  # the earliest wins
+        funded = [DeliveryRow(project=p, next_milestone=pending.get(p.pk)) for p in projects]
     return render(
         request,
         "frontend/delivery.html",
         {"process": process, "published": pot_results is not None, "funded": funded},
     )
+
+
+@dataclass(frozen=True)
+class DeliveryRow:
+    project: Project
+    next_milestone: ProjectMilestone | None
+
+
+# --- open data downloads (after publication only) ---------------------------------------
+
+
+def _not_published() -> HttpResponse:
+    return HttpResponseNotFound(
+        _("The results are not published yet: there is nothing to download."),
+        content_type="text/plain; charset=utf-8",
+    )
+
+
+def results_csv(request: HttpRequest, slug: str) -> HttpResponse:
+    """The published results, one row per project and budget."""
+    process = get_object_or_404(Process, slug=slug)
+    try:
+        rows = list(results_csv_rows(process))
+    except ExportNotPublished:
+        return _not_published()
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{process.slug}-results.csv"'
+    csv.writer(response).writerows(rows)
+    return response
+
+
+def projects_geojson_download(request: HttpRequest, slug: str) -> HttpResponse:
+    """The projects as GeoJSON, with funded and delivery status."""
+    process = get_object_or_404(Process, slug=slug)
+    try:
+        data = projects_geojson(process)
+    except ExportNotPublished:
+        return _not_published()
+    response = JsonResponse(data, content_type="application/geo+json")
+    response["Content-Disposition"] = f'attachment; filename="{process.slug}-projects.geojson"'
+    return response
+
+
+def pot_pabulib_download(request: HttpRequest, slug: str, pot_id: int) -> HttpResponse:
+    """One budget's election as a Pabulib .pb file (anonymous ballots; withheld for
+    small budgets), for anyone to re-count."""
+    process = get_object_or_404(Process, slug=slug)
+    pot = get_object_or_404(Pot, pk=pot_id, process=process)
+    stream = io.StringIO(newline="")
+    try:
+        pot_export_pabulib(process, pot, stream)
+    except PbExportRefused:
+        return _not_published()
+    response = HttpResponse(stream.getvalue(), content_type="text/plain; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{process.slug}-{pot.pk}.pb"'
+    return response

@@ -1,6 +1,7 @@
-"""Writes of residents: identity by phone on first contact, language, neighbourhood,
-SMS opt-out, demographic self-report. Web views, the SMS conversation, paper entry and
-sign-in call these; none of them writes a Resident directly."""
+"""Writes of residents: identity by phone on first contact or by an identity a poll
+worker checked, language, neighbourhood, SMS opt-out, demographic self-report. Web
+views, the SMS conversation, paper entry and sign-in call these; none of them writes a
+Resident directly."""
 
 from __future__ import annotations
 
@@ -11,10 +12,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.models import Channel
 from maps.models import Neighbourhood
 from participation.demographics import DEMOGRAPHIC_QUESTIONS
 from participation.errors import ParticipationError
-from participation.identity import phone_hash
+from participation.identity import checked_identity_hash, phone_hash
 from participation.models import Resident
 
 LANGUAGES = {code for code, _name in settings.LANGUAGES}
@@ -42,6 +44,42 @@ def resident_for_phone(
             )
     except IntegrityError:
         return Resident.objects.get(phone_hash=digest), False
+    return resident, True
+
+
+def resident_for_checked_identity(
+    *,
+    name: str = "",
+    address: str = "",
+    id_number: str = "",
+    neighbourhood: Neighbourhood | None = None,
+    language: str | None = None,
+) -> tuple[Resident, bool]:
+    """The resident behind an identity a poll worker checked (an ID number, or a name and
+    an address), created on first sight with channel paper. Only the keyed hash is
+    stored. A new resident takes ``neighbourhood`` (from the address the worker saw);
+    an existing one keeps theirs. Race-safe like ``resident_for_phone``. Raises
+    ParticipationError when the identity is incomplete."""
+    try:
+        digest = checked_identity_hash(name=name, address=address, id_number=id_number)
+    except ValueError:
+        raise ParticipationError(
+            "identity_incomplete",
+            _("Enter the voter's ID number, or their name and address."),
+        ) from None
+    existing = Resident.objects.filter(checked_identity_hash=digest).first()
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            resident = Resident.objects.create(
+                checked_identity_hash=digest,
+                neighbourhood=neighbourhood,
+                first_channel=Channel.PAPER,
+                language=language if language in LANGUAGES else settings.LANGUAGE_CODE,
+            )
+    except IntegrityError:
+        return Resident.objects.get(checked_identity_hash=digest), False
     return resident, True
 
 

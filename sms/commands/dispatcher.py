@@ -39,6 +39,7 @@ from participation.services.residents import (
     resident_set_neighbourhood,
 )
 from sms.commands import replies
+from sms.commands.follow import follow_handler
 from sms.commands.keywords import Kind
 from sms.commands.parser import (
     Command,
@@ -414,6 +415,10 @@ def _check(ctx: Context, command: Command) -> Outcome:
     status = receipt_status(code)
     if status is None:
         return _out(Kind.CHECK, replies.check_unknown_text(shown))
+    if status.voided_at is not None:
+        return _out(
+            Kind.CHECK, replies.check_voided_text(receipt=shown, voided_at=status.voided_at)
+        )
     if status.counted:
         return _out(
             Kind.CHECK,
@@ -422,9 +427,15 @@ def _check(ctx: Context, command: Command) -> Outcome:
     return _out(
         Kind.CHECK,
         replies.check_replaced_text(
-            receipt=shown, replaced_at=status.replaced_at or status.cast_at
+            receipt=shown,
+            replaced_at=status.replaced_at or status.cast_at,
+            on_paper=status.replaced_by_channel == Channel.PAPER,
         ),
     )
+
+
+def _follow(ctx: Context, command: Command) -> Outcome:
+    return _out(command.kind, follow_handler(ctx.resident, command))
 
 
 def _not_here(ctx: Context, command: Command) -> Outcome:  # pragma: no cover - guarded
@@ -446,6 +457,8 @@ HANDLERS: dict[Kind, Callable[[Context, Command], Outcome]] = {
     Kind.MORE: _more,
     Kind.TEXT: _text,
     Kind.EMPTY: _text,
+    Kind.FOLLOW: _follow,
+    Kind.UNFOLLOW: _follow,
     Kind.STOP: _not_here,
     Kind.START: _not_here,
 }

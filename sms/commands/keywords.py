@@ -29,6 +29,8 @@ class Kind(StrEnum):
     MORE = "more"
     STOP = "stop"
     START = "start"
+    FOLLOW = "follow"
+    UNFOLLOW = "unfollow"
     # Not keywords: what the parser makes of other text.
     TEXT = "text"
     EMPTY = "empty"
@@ -80,6 +82,14 @@ _add(Kind.AGE, "fr", "age")
 _add(Kind.MORE, "en", "more", "next")
 _add(Kind.MORE, "es", "mas", "siguiente")
 _add(Kind.MORE, "fr", "plus", "suite")
+# Following a project's delivery (sms/commands/follow.py). Spanish also reads
+# "DEJAR DE SEGUIR 7" (the handler skips "de seguir"); French "QUITTER 7".
+_add(Kind.FOLLOW, "en", "follow")
+_add(Kind.FOLLOW, "es", "seguir")
+_add(Kind.FOLLOW, "fr", "suivre")
+_add(Kind.UNFOLLOW, "en", "unfollow")
+_add(Kind.UNFOLLOW, "es", "dejar")
+_add(Kind.UNFOLLOW, "fr", "quitter")
 # Opt-out words: Twilio's standard set (handled by Twilio on long codes too, but we must
 # record them ourselves) and their Spanish and French equivalents. Never anything else.
 _add(Kind.STOP, "en", "stop", "stopall", "unsubscribe", "cancel", "end", "quit", "optout")
@@ -110,6 +120,8 @@ DISPLAY: dict[str, dict[Kind, str]] = {
         Kind.MORE: "MORE",
         Kind.STOP: "STOP",
         Kind.START: "START",
+        Kind.FOLLOW: "FOLLOW",
+        Kind.UNFOLLOW: "UNFOLLOW",
     },
     "es": {
         Kind.HELP: "AYUDA",
@@ -125,6 +137,8 @@ DISPLAY: dict[str, dict[Kind, str]] = {
         Kind.MORE: "MAS",
         Kind.STOP: "ALTO",
         Kind.START: "INICIAR",
+        Kind.FOLLOW: "SEGUIR",
+        Kind.UNFOLLOW: "DEJAR",
     },
     "fr": {
         Kind.HELP: "AIDE",
@@ -140,6 +154,8 @@ DISPLAY: dict[str, dict[Kind, str]] = {
         Kind.MORE: "PLUS",
         Kind.STOP: "ARRET",
         Kind.START: "DEMARRER",
+        Kind.FOLLOW: "SUIVRE",
+        Kind.UNFOLLOW: "QUITTER",
     },
 }
 

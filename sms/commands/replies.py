@@ -360,10 +360,25 @@ def check_counted_text(*, receipt: str, pot: str, cast_at: datetime) -> str:
     )
 
 
-def check_replaced_text(*, receipt: str, replaced_at: datetime) -> str:
+def check_replaced_text(*, receipt: str, replaced_at: datetime, on_paper: bool = False) -> str:
+    if on_paper:
+        return finish(
+            _(
+                "Receipt %(receipt)s: replaced by a paper ballot on %(when)s. "
+                "Only the paper one counts."
+            )
+            % {"receipt": receipt, "when": when(replaced_at)}
+        )
     return finish(
         _("Receipt %(receipt)s: replaced by a newer vote on %(when)s. Only the latest counts.")
         % {"receipt": receipt, "when": when(replaced_at)}
+    )
+
+
+def check_voided_text(*, receipt: str, voided_at: datetime) -> str:
+    return finish(
+        _("Receipt %(receipt)s: this paper entry was voided on %(when)s. It does not count.")
+        % {"receipt": receipt, "when": when(voided_at)}
     )
 
 

@@ -112,3 +112,74 @@ def test_a_code_stops_working_when_phone_key_changes(settings: Any) -> None:
     [code] = voter_codes_issue(count=1)
     settings.PHONE_KEY = "another-phone-key-for-this-test-0123456789abcdefghij"
     assert resident_for_voter_code(code=code) is None
+
+
+def test_codes_are_tied_to_their_process_and_the_batch_is_audited(process: Any) -> None:
+    from participation.models import AuditLog
+
+    voter_codes_issue(count=3, process=process, language="fr")
+    assert set(Resident.objects.values_list("voter_code_process_id", flat=True)) == {process.pk}
+    entry = AuditLog.objects.get(action="voter_codes.issue")
+    assert entry.data["count"] == 3 and entry.object_id == str(process.pk)
+
+
+def test_a_neighbourhood_without_a_pot_in_the_process_is_refused(
+    process: Any, neighbourhood: Neighbourhood
+) -> None:
+    with pytest.raises(ParticipationError) as excinfo:
+        voter_codes_issue(count=1, process=process, neighbourhood=neighbourhood)
+    assert excinfo.value.code == "no_neighbourhood_pot"
+    assert not Resident.objects.exists()
+
+
+def test_issuing_needs_the_named_permission(process: Any, staff_user: Any) -> None:
+    from django.contrib.auth.models import Permission
+    from django.core.exceptions import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        voter_codes_issue(count=1, process=process, actor=staff_user)
+    staff_user.user_permissions.add(Permission.objects.get(codename="issue_voter_codes"))
+    fresh = type(staff_user).objects.get(pk=staff_user.pk)
+    assert len(voter_codes_issue(count=1, process=process, actor=fresh)) == 1
+
+
+def test_the_command_writes_one_code_per_line_and_logs_nothing_secret(
+    process: Any, tmp_path: Any, caplog: Any
+) -> None:
+    import csv
+    import logging
+    import os
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = tmp_path / "codes.csv"
+    stdout = StringIO()
+    with caplog.at_level(logging.DEBUG):
+        call_command(
+            "voter_codes_issue", process.slug, "--count", "7", "--out", str(out), stdout=stdout
+        )
+    rows = list(csv.reader(out.open(encoding="utf-8")))
+    assert rows[0] == ["voter_code"]
+    codes = [row[0] for row in rows[1:]]
+    assert len(codes) == 7 and all(CODE_FORMAT.match(c) for c in codes)
+    assert all(len(row) == 1 for row in rows)
+    assert {voter_code_hash(c) for c in codes} == set(
+        Resident.objects.values_list("voter_code_hash", flat=True)
+    )
+    printed = stdout.getvalue() + caplog.text
+    assert "Issued 7 voter codes" in stdout.getvalue()
+    for code in codes:
+        assert code not in printed and code.replace("-", "") not in printed
+    assert os.stat(out).st_mode & 0o077 == 0  # readable by its owner only
+
+
+def test_the_command_never_overwrites_a_file(process: Any, tmp_path: Any) -> None:
+    from django.core.management import CommandError, call_command
+
+    out = tmp_path / "codes.csv"
+    out.write_text("keep me", encoding="utf-8")
+    with pytest.raises(CommandError, match="exists already"):
+        call_command("voter_codes_issue", process.slug, "--count", "1", "--out", str(out))
+    assert out.read_text(encoding="utf-8") == "keep me"
+    assert not Resident.objects.exists()

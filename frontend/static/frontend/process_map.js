@@ -33,6 +33,13 @@
       popup.appendChild(title);
       popup.appendChild(document.createElement("br"));
       popup.appendChild(link);
+      if (p.delivery) {
+        var delivery = document.createElement("span");
+        delivery.className = "map-delivery";
+        delivery.textContent = p.delivery;
+        popup.appendChild(document.createElement("br"));
+        popup.appendChild(delivery);
+      }
       marker.bindPopup(popup);
       marker.addTo(map);
       markers.push(marker);
