@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "sms",
     "accounts",
     "frontend",
+    "staff",
     "demo",
 ]
 

@@ -15,6 +15,7 @@ _ADMIN_MODULES = (budgets.admin, maps.admin, participation.admin, sms.admin)
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("staff/", include("staff.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/", include("budgets.api_urls")),
     path("maps/", include("maps.urls")),
