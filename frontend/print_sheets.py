@@ -22,9 +22,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from budgets.ballot_limits import BallotLimits, ballot_limits
-from budgets.ballot_validation import money
 from budgets.models import Pot, Project
 from budgets.selectors import projects_on_ballot
+from core.l10n import money
 from core.models import BallotType, PhaseKind, Process
 from core.selectors import process_phase
 from maps.models import Neighbourhood
