@@ -70,7 +70,9 @@ CONVERSATIONS = {
         "answer": "southbank",
         "answer_reply": "¡Gracias! Tu barrio es Southbank.",
         "list": "lista",
-        "list_reply": "Proyectos 1/1\nPresupuesto: Toda la ciudad 100.000 US$; Southbank 50.000 US$\n",
+        "list_reply": (
+            "Proyectos 1/1\nPresupuesto: Toda la ciudad 100.000 US$; Southbank 50.000 US$\n"
+        ),
         "local": 6,
         "other_local": 5,
         "solar": "40.000 US$",
