@@ -211,6 +211,14 @@ if WEB_MAX_CONCURRENT < 1:
 # (participation.posting_limits); 0 turns a limit off.
 IDEAS_PER_HOUR = env_int("IDEAS_PER_HOUR", 5)
 COMMENTS_PER_HOUR = env_int("COMMENTS_PER_HOUR", 30)
+# Flags one resident may raise per hour (web and SMS together); 0 turns the limit off.
+FLAGS_PER_HOUR = env_int("FLAGS_PER_HOUR", 10)
+
+# --- moderation ---------------------------------------------------------------------------
+# Open resident flags that put an idea or comment back in the moderation queue.
+MODERATION_FLAG_THRESHOLD = env_int("MODERATION_FLAG_THRESHOLD", 3)
+if MODERATION_FLAG_THRESHOLD < 1:
+    raise ImproperlyConfigured("MODERATION_FLAG_THRESHOLD must be at least 1")
 # --- the city ---------------------------------------------------------------------------
 # Named on printed letters and ballots and in open-data exports (Pabulib ``unit`` and
 # ``country``; "Worldwide" is Pabulib's word for no country).
