@@ -23,6 +23,7 @@ urlpatterns = [
     path("staff/", include("staff.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/", include("budgets.api_urls")),
+    path("api/", include("equity.api_urls")),
     path("maps/", include("maps.urls")),
     path("sms/", include("sms.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
