@@ -122,12 +122,13 @@ def _neighbourhood_funds(
     for pot in pots:
         for index, row in enumerate(pot.rules):
             funded_by_outcome[outcomes[index]].update(row.funded)
-    places = {p.neighbourhood_id for p in projects.values() if p.neighbourhood_id} | set(
-        Pot.objects.filter(process=process, neighbourhood__isnull=False).values_list(
-            "neighbourhood_id", flat=True
-        )
+    # Every neighbourhood of the city, funded or not (a district with nothing funded is
+    # the point of the table), unless the process places nothing anywhere (an imported
+    # Pabulib election): then only the city-wide row.
+    placed = any(p.neighbourhood_id for p in projects.values()) or (
+        Pot.objects.filter(process=process, neighbourhood__isnull=False).exists()
     )
-    neighbourhoods = list(Neighbourhood.objects.filter(pk__in=places).order_by("name"))
+    neighbourhoods = list(Neighbourhood.objects.order_by("name")) if placed else []
     population = sum(n.population for n in neighbourhoods)
     need = sum(Fraction(n.population) * Fraction(n.need_index) for n in neighbourhoods)
     totals = {

@@ -40,7 +40,8 @@ class BoundedLimitOffsetPagination(LimitOffsetPagination):
 
     @property
     def default_limit(self) -> int:  # type: ignore[override]
-        return min(int(settings.REST_FRAMEWORK.get("PAGE_SIZE") or 100), MAX_LIMIT)
+        page_size = settings.REST_FRAMEWORK.get("PAGE_SIZE") or 100
+        return min(int(str(page_size)), MAX_LIMIT)
 
     def get_limit(self, request: Request) -> int:
         value = _whole_number(request, self.limit_query_param, minimum=1)

@@ -6,6 +6,7 @@ from frontend.views import (
     account,
     activity,
     ballot,
+    fairness,
     ideas,
     maps,
     pages,
@@ -28,6 +29,9 @@ urlpatterns = [
     path("processes/<slug:slug>/paper-ballot/", printing.paper_ballot, name="paper-ballot"),
     path("v/", printing.voter_code_short, name="voter-code-short"),
     path("processes/<slug:slug>/results/", results.results, name="results"),
+    path(
+        "processes/<slug:slug>/results/fairness/", fairness.fairness_page, name="results-fairness"
+    ),
     path("processes/<slug:slug>/results.csv", results.results_csv, name="results-csv"),
     path(
         "processes/<slug:slug>/projects.geojson",

@@ -23,7 +23,7 @@ GEOMETRY_SCHEMA: dict[str, Any] = {
 
 
 @extend_schema_field(GEOMETRY_SCHEMA)
-class GeometryField(serializers.Field):  # type: ignore[type-arg]
+class GeometryField(serializers.Field):
     """A stored GeoJSON geometry (a JSON column), passed through as it is."""
 
     def __init__(self, **kwargs: Any) -> None:
@@ -35,7 +35,7 @@ class GeometryField(serializers.Field):  # type: ignore[type-arg]
 
 
 @extend_schema_field(GEOMETRY_SCHEMA)
-class PointField(serializers.Field):  # type: ignore[type-arg]
+class PointField(serializers.Field):
     """A Point from an object's ``lat``/``lng``, or null when either is missing."""
 
     def __init__(self, **kwargs: Any) -> None:

@@ -130,7 +130,7 @@ class PilotTokenAuthentication(BaseAuthentication):
         return 'Bearer realm="pilots"'
 
 
-class PilotTokenScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]
+class PilotTokenScheme(OpenApiAuthenticationExtension):
     target_class = "participation.api.PilotTokenAuthentication"
     name = "pilotToken"
 
@@ -220,8 +220,8 @@ class PilotReportCreate(APIView):
         },
     )
     def post(self, request: Request, slug: str) -> Response:
-        pilot: Pilot = request.auth
-        if pilot.slug != slug:
+        pilot = request.auth
+        if not isinstance(pilot, Pilot) or pilot.slug != slug:
             raise exceptions.PermissionDenied("This token reports for another pilot.")
         body = PilotReportIn(data=request.data)
         body.is_valid(raise_exception=True)

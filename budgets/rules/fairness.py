@@ -10,6 +10,10 @@ The measures follow ``pabutools.analysis`` (the reference in the tests):
 * ``avg_cost_satisfaction`` = ``avg_satisfaction`` with ``Cost_Sat``: money spent on
   projects a voter listed, on average.
 
+"Supported" means listed on the ballot, for every ballot type: on points and ranked
+ballots we count a listed project as supported, where pabutools' CC satisfaction would
+sum the points; the tests compare on approval elections, where the two agree.
+
 One pass over the ballots as the election holds them (merged ballots carry a weight), so
 a city's election with a few thousand distinct ballots takes milliseconds.
 """
