@@ -8,6 +8,7 @@ from frontend.views import (
     activity,
     ballot,
     equity,
+    fairness,
     ideas,
     maps,
     pages,
@@ -30,6 +31,9 @@ urlpatterns = [
     path("processes/<slug:slug>/paper-ballot/", printing.paper_ballot, name="paper-ballot"),
     path("v/", printing.voter_code_short, name="voter-code-short"),
     path("processes/<slug:slug>/results/", results.results, name="results"),
+    path(
+        "processes/<slug:slug>/results/fairness/", fairness.fairness_page, name="results-fairness"
+    ),
     path("processes/<slug:slug>/results.csv", results.results_csv, name="results-csv"),
     path(
         "processes/<slug:slug>/projects.geojson",

@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    # Swagger UI's files from our own static: the API docs page works offline (no CDN).
+    "drf_spectacular_sidecar",
     "channels",
     "leaflet",
     "maps",
@@ -311,10 +313,43 @@ STORAGES = {
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    # Limit/offset with a maximum page size (core/api_pagination.py): a huge ?limit= is
+    # clamped, a non-number is a 400, never a database error.
+    "DEFAULT_PAGINATION_CLASS": "core.api_pagination.BoundedLimitOffsetPagination",
     "PAGE_SIZE": 100,
+    # Per client address (anonymous) and per account. The counters live in the default
+    # cache, so with several worker processes each counts on its own.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env_str("API_THROTTLE_ANON", "300/min"),
+        "user": env_str("API_THROTTLE_USER", "600/min"),
+        "pilot_reports": env_str("API_THROTTLE_PILOT_REPORTS", "60/min"),
+    },
+    # How many proxies in front of us set X-Forwarded-For. 0: REMOTE_ADDR is the client
+    # (daphne --proxy-headers has already taken it from the proxy's header); DRF's
+    # default (None) would trust the whole client-controlled header.
+    "NUM_PROXIES": env_int("API_NUM_PROXIES", 0),
 }
-SPECTACULAR_SETTINGS = {"TITLE": "Just City API", "VERSION": "0.1.0"}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Just City API",
+    "VERSION": "0.1.0",
+    "DESCRIPTION": (
+        "Open data of Just City: processes, neighbourhoods, ideas and projects (GeoJSON), "
+        "pot allocations, published results and their fairness; and the pilots' "
+        "reporting endpoint (bearer token). Results appear only after publication."
+    ),
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # Residents' channels (core.Channel) and a pilot's (participation.PilotChannel).
+    "ENUM_NAME_OVERRIDES": {
+        "ChannelEnum": "core.models.Channel",
+        "PilotChannelEnum": "participation.models.PilotChannel",
+    },
+}
 
 # --- security headers ---------------------------------------------------------------------
 # Strict CSP everywhere: scripts and styles only from us, inline only with the per-request

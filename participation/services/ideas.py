@@ -19,10 +19,10 @@ from participation.errors import ParticipationError
 from participation.models import (
     Comment,
     CommentStatus,
+    ParticipationKind,
     Proposal,
     ProposalStatus,
     QueueReason,
-    ParticipationKind,
     Resident,
     Support,
 )
