@@ -32,6 +32,7 @@ class Kind(StrEnum):
     FOLLOW = "follow"
     UNFOLLOW = "unfollow"
     PROCESS = "process"
+    FLAG = "flag"
     # Not keywords: what the parser makes of other text.
     TEXT = "text"
     EMPTY = "empty"
@@ -91,6 +92,10 @@ _add(Kind.FOLLOW, "fr", "suivre")
 _add(Kind.UNFOLLOW, "en", "unfollow")
 _add(Kind.UNFOLLOW, "es", "dejar")
 _add(Kind.UNFOLLOW, "fr", "quitter")
+# Reporting an idea to the moderators (participation.services.flags).
+_add(Kind.FLAG, "en", "flag", "report")
+_add(Kind.FLAG, "es", "denunciar", "reportar")
+_add(Kind.FLAG, "fr", "signaler")
 # Opt-out words: Twilio's standard set (handled by Twilio on long codes too, but we must
 # record them ourselves) and their Spanish and French equivalents. Never anything else.
 _add(Kind.STOP, "en", "stop", "stopall", "unsubscribe", "cancel", "end", "quit", "optout")
@@ -136,6 +141,7 @@ DISPLAY: dict[str, dict[Kind, str]] = {
         Kind.FOLLOW: "FOLLOW",
         Kind.UNFOLLOW: "UNFOLLOW",
         Kind.PROCESS: "PROCESS",
+        Kind.FLAG: "FLAG",
     },
     "es": {
         Kind.HELP: "AYUDA",
@@ -154,6 +160,7 @@ DISPLAY: dict[str, dict[Kind, str]] = {
         Kind.FOLLOW: "SEGUIR",
         Kind.UNFOLLOW: "DEJAR",
         Kind.PROCESS: "PROCESO",
+        Kind.FLAG: "DENUNCIAR",
     },
     "fr": {
         Kind.HELP: "AIDE",
@@ -172,6 +179,7 @@ DISPLAY: dict[str, dict[Kind, str]] = {
         Kind.FOLLOW: "SUIVRE",
         Kind.UNFOLLOW: "QUITTER",
         Kind.PROCESS: "PROCESSUS",
+        Kind.FLAG: "SIGNALER",
     },
 }
 
