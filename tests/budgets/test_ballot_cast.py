@@ -82,8 +82,8 @@ def test_over_budget_is_refused_with_amounts(voting_process) -> None:  # type: i
         cast(ResidentFactory(), voting_process, 3, 4, 5)
     (problem,) = excinfo.value.problems
     assert problem.code == "over_budget"
-    assert problem.params["over"] == "20,000 USD"
-    assert "120,000 USD" in problem.message() and "100,000 USD" in problem.message()
+    assert problem.params["over"] == "$20,000"
+    assert "$120,000" in problem.message() and "$100,000" in problem.message()
     assert not Ballot.objects.exists()
 
 

@@ -88,11 +88,11 @@ def test_receipt_web_meter_and_sms_say_the_same_amount_left(capped: Process) -> 
     meter = parse(response.content).by_id(f"meter-{pot.pot.pk}")
     # The cap is the meter's "high" mark (its scale grows past it when over budget).
     assert meter is not None and meter.attrs["high"] == "50000.00"
-    # The SMS confirmation of the same ballot: "20,000 USD left".
+    # The SMS confirmation of the same ballot: "$20,000 left".
     received = sms_receive(
         provider="simulator", message_sid="SMlimits1", sender="+14155550177", body="VOTE 1 2"
     )
-    assert any("20,000 USD left" in reply for reply in received.replies), received.replies
+    assert any("$20,000 left" in reply for reply in received.replies), received.replies
 
 
 def test_a_problem_names_its_pot_and_projects_and_the_form_links_them(capped: Process) -> None:

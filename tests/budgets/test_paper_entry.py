@@ -53,7 +53,7 @@ def test_five_paper_ballots_count_in_the_tally_and_the_turnout_one_over_budget_r
     with pytest.raises(BallotInvalid) as refused:
         enter(voting_process, PaperVoter(voter_code=codes[4]), 3, 4, 5)  # 120k of 100k
     assert [p.code for p in refused.value.problems] == ["over_budget"]
-    assert "20,000 USD over the limit" in refused.value.problems[0].message()
+    assert "$20,000 over the limit" in refused.value.problems[0].message()
     assert set(Ballot.objects.values_list("channel", flat=True)) == {"paper"}
     assert process_turnout(voting_process) == 4
     outcome = tally_process(voting_process)[citywide(voting_process).pk]

@@ -84,8 +84,8 @@ def test_publish_freezes_results_with_reasons(voted, staff_user, client) -> None
     funded = [r.project.short_code for r in pot_result.funded]
     assert funded == [1, 2, 5]
     reasons = {r.project.short_code: r.reason for r in pot_result.projects}
-    assert reasons[4] == "Did not fit: 20,000 USD left when its turn came, and it costs 40,000 USD."
-    assert reasons[1].startswith("Funded: 5 votes")
+    assert reasons[4] == "Did not fit: $20,000 left when its turn came, and it costs $40,000."
+    assert reasons[1].startswith("Funded in order of votes (5 votes)")
     api = client.get(f"/api/processes/{voted.slug}/results/").json()
     assert api["pots"][0]["spent"] == "80000.00"
     assert {p["short_code"] for p in api["pots"][0]["projects"] if p["funded"]} == {1, 2, 5}

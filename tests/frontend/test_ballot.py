@@ -64,9 +64,7 @@ def test_over_budget_is_an_error_in_words_next_to_the_form(
     response = voter_client.post(url(city), {"project": chosen})
     assert response.status_code == 400
     html = response.content.decode()
-    assert (
-        "Your choices cost 120,000 USD, which is 20,000 USD over the limit of 100,000 USD" in html
-    )
+    assert "Your choices cost $120,000, which is $20,000 over the limit of $100,000" in html
     page = parse(html)
     summary = page.by_id("error-summary")
     assert summary is not None and summary.attrs["role"] == "alert"
@@ -242,5 +240,5 @@ def test_unknown_process_ballot_is_404(voter_client: Client, db: None) -> None:
 
 def test_confirmation_shows_remaining_budget(voter_client: Client, city: Process) -> None:
     html = voter_client.post(url(city), {"project": [pk(city, 1)]}).content.decode()
-    assert "Total cost 10,000 USD; 90,000 USD of this budget left unspent." in html
+    assert "Total cost $10,000; $90,000 of this budget left unspent." in html
     assert Decimal("10000") == Project.objects.get(pk=pk(city, 1)).cost

@@ -35,8 +35,8 @@ def limits_text(client: Client, process: Process) -> list[str]:
 def test_approval_states_each_funds_cap(voter_client: Client, city: Process) -> None:
     assert limits_text(voter_client, city) == [
         "Each fund is a ballot of its own; these limits apply to each.",
-        "City-wide: your choices may cost up to 100,000 USD.",
-        "Riverside: your choices may cost up to 30,000 USD.",
+        "City-wide: your choices may cost up to $100,000.",
+        "Riverside: your choices may cost up to $30,000.",
     ]
 
 
@@ -47,8 +47,8 @@ def test_a_per_ballot_cap_below_the_pot_is_the_stated_cap(
     assert limits_text(voter_client, city) == [
         "Each fund is a ballot of its own; these limits apply to each.",
         "Choose at least 2 projects.",
-        "City-wide: your choices may cost up to 25,000 USD.",
-        "Riverside: your choices may cost up to 25,000 USD.",
+        "City-wide: your choices may cost up to $25,000.",
+        "Riverside: your choices may cost up to $25,000.",
     ]
 
 
@@ -98,7 +98,7 @@ def test_the_meter_grows_past_the_cap_when_over(voter_client: Client, city: Proc
     assert Decimal(meter.attrs["max"] or "") == Decimal("120000")
     text = page.by_id(f"meter-text-{citywide.pk}")
     assert text is not None and "over" in (text.attrs["class"] or "")
-    assert "Over the budget. You chose 120,000 USD of 100,000 USD." in response.content.decode()
+    assert "Over the budget. You chose $120,000 of $100,000." in response.content.decode()
 
 
 def test_the_meter_within_budget_keeps_the_cap_as_its_scale(

@@ -111,7 +111,7 @@ def test_ballot_errors_in_spanish(voter_client: Client, city: Process) -> None:
     html = response.content.decode()
     assert response.status_code == 400
     assert "Hay un problema" in html
-    assert "120,000 USD" in html and "por encima del límite" in html
+    assert "120.000\xa0US$" in html and "por encima del límite" in html  # amounts in Spanish
 
 
 def test_participation_errors_in_french(voter_client: Client, city: Process) -> None:

@@ -181,7 +181,7 @@ def test_neighbourhood_page_lists_its_projects_and_ideas(
     html = client.get(f"/neighbourhoods/{area.slug}/").content.decode()
     assert idea.title in html
     assert city.projects.get(short_code=1).title in html
-    assert "This neighbourhood's budget: 30,000 USD" in html
+    assert "This neighbourhood's budget: $30,000" in html
 
 
 def test_skip_link_and_landmarks(client: Client, city: Process) -> None:

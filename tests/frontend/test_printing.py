@@ -82,17 +82,17 @@ def test_the_letters_command_reads_the_codes_csv(city: Process, tmp_path: Path) 
 BALLOT_WORDS = {
     "en": (
         "Paper ballot",
-        "Choose projects whose costs add up to at most 100,000 USD.",
+        "Choose projects whose costs add up to at most $100,000.",
         "Mark the box",
     ),
     "es": (
         "Papeleta",
-        "Elige proyectos cuyos costes sumen como máximo 100,000 USD.",
+        "Elige proyectos cuyos costes sumen como máximo 100.000\xa0US$.",
         "Marca con una X",
     ),
     "fr": (
         "Bulletin papier",
-        "Choisissez des projets dont les coûts totalisent au plus 100,000 USD.",
+        "Choisissez des projets dont les coûts totalisent au plus 100\u202f000\xa0$US.",
         "Cochez d’un X",
     ),
 }
@@ -106,10 +106,11 @@ def test_the_paper_ballot_lists_projects_costs_and_rules_in_words(
     html = client.get(url, {"lang": language}).content.decode()
     for word in BALLOT_WORDS[language]:
         assert word in html, word
-    assert "30,000 USD" in html  # the neighbourhood budget's cap
+    cap = {"en": "$30,000", "es": "30.000\xa0US$", "fr": "30\u202f000\xa0$US"}[language]
+    assert cap in html  # the neighbourhood budget's cap, in the page's language
     for code in range(1, 8):
         assert f'<td class="num">{code}</td>' in html
-    cost = {"en": "40,000 USD", "es": "40\xa0000 USD", "fr": "40\xa0000 USD"}[language]
+    cost = {"en": "$40,000", "es": "40.000\xa0US$", "fr": "40\u202f000\xa0$US"}[language]
     assert f'<td class="cost">{cost}</td>' in html, html  # project 4, as the ballot page shows it
 
 

@@ -32,7 +32,7 @@ def published(city: Process, monkeypatch: pytest.MonkeyPatch) -> list[PotResult]
             score=Decimal(312),
             funded=True,
             reason_code="funded",
-            reason="Funded: 312 supporters paid up to 32.05 USD each from their equal shares.",
+            reason="Funded: 312 supporters paid up to $32.05 each from their equal shares.",
             share_of_votes=0.78,
         ),
         ProjectResult(
@@ -41,7 +41,7 @@ def published(city: Process, monkeypatch: pytest.MonkeyPatch) -> list[PotResult]
             score=Decimal(40),
             funded=False,
             reason_code="did_not_fit",
-            reason="Did not fit: 12,000 USD left when its turn came, and it costs 50,000 USD.",
+            reason="Did not fit: $12,000 left when its turn came, and it costs $50,000.",
             share_of_votes=0.1,
         ),
     ]
@@ -76,8 +76,8 @@ def test_results_chart_readable_without_javascript(
     page = parse(html)
     funded_row = page.by_id("result-1")
     assert funded_row is not None and funded_row.attrs["class"] == "funded"
-    assert "Funded: 312 supporters paid up to 32.05 USD each" in html
-    assert "Did not fit: 12,000 USD left" in html
+    assert "Funded: 312 supporters paid up to $32.05 each" in html
+    assert "Did not fit: $12,000 left" in html
     assert "78.0% of ballots" in html
     widths = [
         t.attrs.get("width") for t in page.named("rect") if t.attrs.get("class") == "bar-fill"

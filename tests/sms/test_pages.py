@@ -244,3 +244,33 @@ def test_broadcast_page_needs_csrf(staff_user: Any, city: City) -> None:
     response = client.post(BROADCAST, {"neighbourhoods": [city.north.pk], "text_en": "hi"})
     assert response.status_code == 403
     assert SmsBroadcast.objects.count() == 0
+
+
+def test_simulator_lands_on_the_newest_message_and_pages_older_ones(
+    staff_client: Client, city: City, settings: Any
+) -> None:
+    settings.SMS_INBOUND_PER_MINUTE = 1000
+    for n in range(25):
+        html = staff_client.get(SIMULATOR).content.decode()
+        response = staff_client.post(
+            SIMULATOR,
+            {"sender": "+1 415 555 0177", "body": f"HELP {n}", "message_sid": sid_from(html)},
+        )
+    # After a send, the page opens at the newest message (a fragment: no JS needed).
+    assert response["Location"].endswith("#sms-latest")
+    html = staff_client.get(SIMULATOR).content.decode()
+    thread = html.split('id="sms-thread"')[1].split("</ol>")[0]
+    # One page of the newest 20 texts, oldest first, then the marker the page lands on.
+    assert thread.count("sms-bubble--out") == 20
+    assert "</span>HELP 4</li>" not in thread and "</span>HELP 24</li>" in thread
+    assert thread.rstrip().endswith(
+        'id="sms-latest" tabindex="-1"><span class="visually-hidden">'
+        "Newest message above.</span></li>"
+    )
+    assert "sms/simulator.js" in html  # keeps the scroll box at the bottom
+    older = html.split('id="sms-older" href="')[1].split('"')[0]
+    page = staff_client.get(SIMULATOR + older.replace("&amp;", "&")).content.decode()
+    earlier = page.split('id="sms-thread"')[1].split("</ol>")[0]
+    assert earlier.count("sms-bubble--out") == 5
+    assert "</span>HELP 0</li>" in earlier and "</span>HELP 5</li>" not in earlier
+    assert 'id="sms-newer"' in page and 'id="sms-older"' not in page
