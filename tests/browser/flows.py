@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from tests.browser.harness.server import LiveServer
 
 # The demo's city-wide projects (demo/riverbend.py) plus the one seed.py adds:
-# 560,000 USD in all against a 500,000 USD city-wide budget.
+# $560,000 in all against a $500,000 city-wide budget.
 SOLAR = "Solar bus shelters with live arrival screens"  # 60,000
 WIFI = "Free public Wi-Fi in all libraries"  # 45,000
 AIR = "Air-quality sensors near every school"  # 38,000
@@ -30,7 +30,7 @@ CITYWIDE = [
     FIBRE,
 ]
 OVER_IN_WORDS = (
-    "Your choices cost 560,000 USD, which is 60,000 USD over the limit of 500,000 USD. "
+    "Your choices cost $560,000, which is $60,000 over the limit of $500,000. "
     "Remove a project to fit."
 )
 

@@ -32,17 +32,17 @@ pytestmark = pytest.mark.browser
 def test_vote_within_budget_and_the_meter_follows(page: Page, server: LiveServer) -> None:
     open_ballot(page, server)
     meter = citywide_meter(page)
-    expect(meter).to_have_text("You chose 0 USD of 500,000 USD. 500,000 USD left.")
+    expect(meter).to_have_text("You chose $0 of $500,000. $500,000 left.")
 
     project_box(page, SOLAR).check()
-    expect(meter).to_have_text("You chose 60,000 USD of 500,000 USD. 440,000 USD left.")
+    expect(meter).to_have_text("You chose $60,000 of $500,000. $440,000 left.")
     project_box(page, WIFI).check()
-    expect(meter).to_have_text("You chose 105,000 USD of 500,000 USD. 395,000 USD left.")
+    expect(meter).to_have_text("You chose $105,000 of $500,000. $395,000 left.")
     expect(
         page.locator("fieldset.pot").filter(has_text="City-wide").locator("meter")
     ).to_have_js_property("value", 105000)
     project_box(page, WIFI).uncheck()
-    expect(meter).to_have_text("You chose 60,000 USD of 500,000 USD. 440,000 USD left.")
+    expect(meter).to_have_text("You chose $60,000 of $500,000. $440,000 left.")
     project_box(page, AIR).check()
     expect(meter).not_to_have_class(re.compile(r"\bover\b"))
 
@@ -50,7 +50,7 @@ def test_vote_within_budget_and_the_meter_follows(page: Page, server: LiveServer
     receipt = page.locator("section.receipt").filter(has_text="City-wide")
     expect(receipt).to_contain_text(f"No. 1: {SOLAR}")
     expect(receipt).to_contain_text(f"No. 3: {AIR}")
-    expect(receipt).to_contain_text("Total cost 98,000 USD; 402,000 USD of this budget left")
+    expect(receipt).to_contain_text("Total cost $98,000; $402,000 of this budget left")
     assert re.fullmatch(r"[A-Z0-9]+(-[A-Z0-9]+)+", receipt_code(page)), receipt_code(page)
 
 
@@ -60,7 +60,7 @@ def test_over_budget_is_explained_in_words(page: Page, server: LiveServer) -> No
     for title in CITYWIDE:
         project_box(page, title).check()
     expect(meter).to_have_text(
-        "Your choices cost 560,000 USD: 60,000 USD over the limit of 500,000 USD. "
+        "Your choices cost $560,000: $60,000 over the limit of $500,000. "
         "Remove a project to fit."
     )
     expect(meter).to_have_class(re.compile(r"\bover\b"))
@@ -81,7 +81,7 @@ def test_over_budget_is_explained_in_words(page: Page, server: LiveServer) -> No
     expect(page.get_by_role("heading", name="Your ballot is counted")).to_have_count(0)
 
     project_box(page, FIBRE).uncheck()
-    expect(meter).to_have_text("You chose 410,000 USD of 500,000 USD. 90,000 USD left.")
+    expect(meter).to_have_text("You chose $410,000 of $500,000. $90,000 left.")
     cast(page)
 
 
@@ -135,7 +135,7 @@ def test_vote_without_javascript(browsing: Browsing, server: LiveServer) -> None
     # The server says it, in the summary and in the fund's own meter text.
     expect(page.get_by_role("alert").get_by_role("link", name=OVER_IN_WORDS)).to_be_visible()
     expect(citywide_meter(page)).to_have_text(
-        "Over the budget. You chose 560,000 USD of 500,000 USD."
+        "Over the budget. You chose $560,000 of $500,000."
     )
 
     project_box(page, FIBRE).uncheck()
@@ -143,7 +143,7 @@ def test_vote_without_javascript(browsing: Browsing, server: LiveServer) -> None
     page.get_by_role("button", name="Cast my ballot").click()
     expect(page.get_by_role("heading", name="Your ballot is counted")).to_be_visible()
     expect(page.locator("section.receipt").filter(has_text="City-wide")).to_contain_text(
-        "Total cost 320,000 USD; 180,000 USD of this budget left unspent."
+        "Total cost $320,000; $180,000 of this budget left unspent."
     )
     code = receipt_code(page)
     page.get_by_role("link", name="Check this receipt").first.click()

@@ -83,7 +83,7 @@ def test_keyboard_only_propose_and_vote(page: Page, server: LiveServer) -> None:
     expect(wifi).to_be_checked()
     expect(
         page.locator("fieldset.pot").filter(has_text="City-wide").locator(".meter-text")
-    ).to_have_text("You chose 105,000 USD of 500,000 USD. 395,000 USD left.")
+    ).to_have_text("You chose $105,000 of $500,000. $395,000 left.")
     tab_to(page, page.get_by_role("button", name="Cast my ballot"))
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="Your ballot is counted")).to_be_visible()

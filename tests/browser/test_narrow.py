@@ -201,13 +201,13 @@ def test_over_budget_meter_turns_red_and_says_so(browsing: Browsing, server: Liv
     assert share_of(within, greenish) > 0.02, "a meter within the budget should be green"
     for title in CITYWIDE[1:]:
         project_box(page, title).check()
-    expect(citywide_meter(page)).to_contain_text("over the limit of 500,000 USD")
+    expect(citywide_meter(page)).to_contain_text("over the limit of $500,000")
     expect(citywide_meter(page)).to_have_css("color", "rgb(176, 0, 32)")
     expect(meter).to_have_js_property("value", 560000)
     over = meter.screenshot()
     assert share_of(over, reddish) > 0.3, "the over-budget meter is not red"
     project_box(page, CITYWIDE[-1]).uncheck()
-    expect(citywide_meter(page)).to_contain_text("90,000 USD left")
+    expect(citywide_meter(page)).to_contain_text("$90,000 left")
     assert share_of(meter.screenshot(), reddish) < 0.02
 
 
@@ -216,7 +216,7 @@ def test_instructions_state_the_limits(page: Page, server: LiveServer) -> None:
     sign_in(page, server)
     claim_neighbourhood(page, "Mill Hill")
     limits = page.locator("#ballot-limits")
-    expect(limits).to_contain_text("City-wide: your choices may cost up to 500,000 USD.")
+    expect(limits).to_contain_text("City-wide: your choices may cost up to $500,000.")
     expect(limits).to_contain_text("Mill Hill: your choices may cost up to")
 
 
