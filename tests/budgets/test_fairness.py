@@ -31,7 +31,16 @@ DIEPPE = "Canada_Stanford_Dataset_PB_Dieppe_2018_vote_approvals.pb"  # approval,
 
 def _import(name: str, rule: str) -> tuple[Process, Path]:
     path = shared_path("pabulib", "instances", name)
-    call_command("pb_import", str(path), "--no-progress", "--rule", rule, stdout=io.StringIO())
+    # Unpublished on import: each test publishes (or not) itself.
+    call_command(
+        "pb_import",
+        str(path),
+        "--no-progress",
+        "--rule",
+        rule,
+        "--unpublished",
+        stdout=io.StringIO(),
+    )
     return Process.objects.latest("pk"), path
 
 
