@@ -22,6 +22,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import QuerySet
 from django.forms import BaseForm
@@ -168,9 +169,14 @@ class SafeModelAdmin(admin.ModelAdmin):
     def history_view(
         self, request: HttpRequest, object_id: str, extra_context: Any = None
     ) -> HttpResponse:
-        return self._refuse(request, object_id) or super().history_view(
-            request, object_id, extra_context
-        )
+        refused = self._refuse(request, object_id)
+        if refused is not None:
+            return refused
+        # Django looks the object up first and redirects "does not exist": that tells an
+        # account without the permission which ids exist. Refuse before looking.
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        return super().history_view(request, object_id, extra_context)
 
     # --- audit --------------------------------------------------------------------------
     def audit_object_type(self) -> str:
