@@ -136,6 +136,9 @@ class Process(models.Model):
         db_table = "budgets_process"
         verbose_name_plural = "processes"
         ordering = ["-created_at"]
+        permissions = [
+            ("publish_results", "Can count and publish results"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(max_projects__isnull=True)

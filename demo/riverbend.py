@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -24,6 +25,7 @@ from budgets.services.pots import pots_allocate
 from core.models import BallotType, Phase, PhaseKind, PotFormula, Process, TallyRule
 from maps.geometry import boundary_shape
 from maps.models import Neighbourhood
+from participation import roles
 from participation.identity import phone_hash
 from participation.models import (
     Comment,
@@ -34,11 +36,31 @@ from participation.models import (
     QueueReason,
     Resident,
 )
+from participation.services.roles_sync import roles_sync
 
 SEED = 2027
 PROCESS_SLUG = "riverbend-2027"
-STAFF_USERNAME = "demo-staff"
-STAFF_PASSWORD = "demo-staff-password"  # noqa: S105 - documented demo login, refused in production
+# One demo account per staff role (participation.roles), each holding only its role,
+# and the admin (also a superuser, so every admin page opens in the demo). Documented
+# logins: load_demo refuses to run in production.
+DEMO_STAFF: tuple[tuple[str, str], ...] = (
+    ("demo-admin", roles.ADMIN),
+    ("demo-moderator", roles.MODERATOR),
+    ("demo-reviewer", roles.REVIEWER),
+    ("demo-poll-worker", roles.POLL_WORKER),
+    ("demo-poll-supervisor", roles.POLL_SUPERVISOR),
+    ("demo-communications", roles.COMMUNICATIONS),
+    ("demo-pilot-reporter", roles.PILOT_REPORTER),
+)
+STAFF_USERNAME = "demo-admin"
+
+
+def demo_password(username: str) -> str:
+    """The demo login's documented password (``demo-admin`` → ``demo-admin-password``)."""
+    return f"{username}-password"
+
+
+STAFF_PASSWORD = demo_password(STAFF_USERNAME)
 
 # A 4 × 3 grid of districts around an invented origin, with jittered inner vertices so
 # the boundaries look like a city's (shared edges, no gaps, no overlaps).
@@ -386,14 +408,7 @@ def demo_city_load() -> Process:
             )
 
     _moderation_queue(process, neighbourhoods, residents)
-
-    user_model = get_user_model()
-    staff, created = user_model.objects.get_or_create(
-        username=STAFF_USERNAME, defaults={"is_staff": True, "is_superuser": True}
-    )
-    if created or not staff.check_password(STAFF_PASSWORD):
-        staff.set_password(STAFF_PASSWORD)
-        staff.save()
+    demo_staff_load()
     return process
 
 
@@ -468,6 +483,21 @@ def _moderation_queue(
         Proposal.objects.filter(pk=flagged.pk).update(
             queued_at=now, queue_reason=QueueReason.FLAGGED
         )
+
+
+def demo_staff_load() -> None:
+    """One staff account per role (``DEMO_STAFF``), in its role's group only."""
+    roles_sync()
+    user_model = get_user_model()
+    for username, role in DEMO_STAFF:
+        staff, created = user_model.objects.get_or_create(
+            username=username,
+            defaults={"is_staff": True, "is_superuser": username == STAFF_USERNAME},
+        )
+        if created or not staff.check_password(demo_password(username)):
+            staff.set_password(demo_password(username))
+            staff.save()
+        staff.groups.set([Group.objects.get(name=role)])
 
 
 def _inside(n: Neighbourhood, rng: random.Random) -> tuple[float, float]:

@@ -1,9 +1,10 @@
 """Staff pages, all under /staff/. Every view here is wrapped by
-``staff.access.staff_permission_required`` (a test walks these patterns and checks)."""
+``staff.access.staff_permission_required`` (or ``staff_role_required``); a test walks
+these patterns and requests each as every kind of outsider."""
 
 from django.urls import path
 
-from staff.views import home, moderation, review
+from staff.views import audit, home, mfa, moderation, review
 
 app_name = "staff"
 
@@ -20,4 +21,6 @@ urlpatterns = [
     ),
     path("review/", review.review_page, name="review"),
     path("review/add/", review.review_add, name="review-add"),
+    path("audit/", audit.audit_log, name="audit"),
+    path("mfa/", mfa.mfa_enrol, name="mfa"),
 ]

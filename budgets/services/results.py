@@ -12,7 +12,8 @@ from budgets.tally import decimal_from_fraction, tally_pot
 from core.live import broadcast_on_commit
 from core.models import PhaseKind, PhaseState, Process
 from core.selectors import process_phase
-from participation.models import AuditLog
+from participation.services.audit_trail import audit_trail_write
+from participation.staff_permissions import staff_require
 
 
 class ResultsError(Exception):
@@ -22,7 +23,8 @@ class ResultsError(Exception):
 def results_publish(*, process: Process, actor: Any) -> list[TallyRun]:
     """Count every pot under the process's rule, freeze the outcomes (TallyRun) and make
     them public. Only after the voting phase has closed (server clock), only once.
-    Staff-only: the caller authorises ``actor``; the act is written to the audit log."""
+    Needs ``core.publish_results`` (None: the command line); audited."""
+    staff_require(actor, "core.publish_results")
     with transaction.atomic():
         locked = Process.objects.select_for_update().get(pk=process.pk)
         if locked.results_published_at is not None:
@@ -48,12 +50,14 @@ def results_publish(*, process: Process, actor: Any) -> list[TallyRun]:
             )
         locked.results_published_at = now
         locked.save(update_fields=["results_published_at"])
-        AuditLog.objects.create(
-            actor=actor if getattr(actor, "pk", None) else None,
+        audit_trail_write(
+            actor=actor,
             action="results.publish",
             object_type="process",
-            object_id=str(locked.pk),
+            object_id=locked.pk,
             data={"pots": [r.pot_id for r in runs], "rule": locked.rule},
+            before={"results_published_at": None},
+            after={"results_published_at": now.isoformat()},
         )
         process.results_published_at = now
         broadcast_on_commit(

@@ -15,7 +15,7 @@ from budgets.tally import election_for_pot, tally_process
 from core.models import TallyRule
 from participation.models import AuditLog
 from tests.budgets.conftest import citywide, close_voting, project
-from tests.factories import ResidentFactory
+from tests.factories import ResidentFactory, grant
 
 pytestmark = pytest.mark.django_db
 
@@ -72,7 +72,22 @@ def test_publish_refused_while_voting_is_open(voted) -> None:  # type: ignore[no
         results_publish(process=voted, actor=None)
 
 
-def test_publish_freezes_results_with_reasons(voted, staff_user, client) -> None:  # type: ignore[no-untyped-def]
+@pytest.fixture
+def publisher(staff_user):  # type: ignore[no-untyped-def]
+    return grant(staff_user, "core.publish_results")
+
+
+def test_publish_needs_the_permission(voted, staff_user) -> None:  # type: ignore[no-untyped-def]
+    close_voting(voted)
+    from django.core.exceptions import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        results_publish(process=voted, actor=staff_user)
+    assert not TallyRun.objects.exists()
+
+
+def test_publish_freezes_results_with_reasons(voted, publisher, client) -> None:  # type: ignore[no-untyped-def]
+    staff_user = publisher
     close_voting(voted)
     (run,) = results_publish(process=voted, actor=staff_user)
     assert run.ballots_counted == 5
@@ -93,7 +108,8 @@ def test_publish_freezes_results_with_reasons(voted, staff_user, client) -> None
     assert audit.actor == staff_user
 
 
-def test_mes_results_explain_price_per_supporter(voted, staff_user) -> None:  # type: ignore[no-untyped-def]
+def test_mes_results_explain_price_per_supporter(voted, publisher) -> None:  # type: ignore[no-untyped-def]
+    staff_user = publisher
     voted.rule = TallyRule.MES
     voted.save()
     close_voting(voted)
@@ -115,8 +131,9 @@ def test_withdrawn_project_does_not_count_but_its_voters_do(voted) -> None:  # t
 
 
 def test_results_published_event(
-    voted, staff_user, django_capture_on_commit_callbacks, monkeypatch
+    voted, publisher, django_capture_on_commit_callbacks, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
+    staff_user = publisher
     sent = []
     monkeypatch.setattr("core.live.broadcast", lambda pid, event: sent.append(event["kind"]))
     close_voting(voted)
