@@ -84,6 +84,15 @@ class Project(models.Model):
     implementation_note = models.TextField(blank=True)
     implementation_percent = models.PositiveSmallIntegerField(default=0)
     implementation_updated_at = models.DateTimeField(null=True, blank=True)
+    # The pilot that delivers this project once funded: the ballot decides which pilots
+    # run. Kept here, not on Pilot, because participation stands below budgets.
+    pilot = models.OneToOneField(
+        "participation.Pilot",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="project",
+    )
 
     objects = ProjectQuerySet.as_manager()
 

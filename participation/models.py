@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -388,7 +390,10 @@ class AuditLog(AppendOnlyModel):
 
 
 class Pilot(models.Model):
-    """A smart-city pilot whose team reports participation through the API."""
+    """A smart-city pilot whose team reports participation through the API.
+
+    The ballot decides which pilots run: the funded project a pilot delivers points at it
+    (``budgets.Project.pilot``, one floor up), so this model knows nothing of budgets."""
 
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=200, unique=True)
@@ -399,35 +404,128 @@ class Pilot(models.Model):
     neighbourhood = models.ForeignKey(
         "maps.Neighbourhood", null=True, blank=True, on_delete=models.SET_NULL
     )
-    # Keyed hash of the team's API token; the token itself is shown once at creation.
+    # Keyed hash of the team's API token; the token itself is shown once, when issued
+    # (``manage.py pilot_token`` or the staff page), and a new one replaces it.
     token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    token_issued_at = models.DateTimeField(null=True, blank=True)
+    # The staff accounts of the pilot's team (role "pilot reporter"): they see and manage
+    # this pilot only (participation.access.pilots_for_reporter).
+    reporters = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="reported_pilots"
+    )
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        permissions = [
+            ("report_pilot", "Can see a pilot's reports and rotate its API token"),
+        ]
 
     def __str__(self) -> str:
         return self.name
 
 
+class PilotChannel(models.TextChoices):
+    """How a pilot reached the people it counts; wider than ``core.Channel`` because a
+    pilot meets people in person and elsewhere."""
+
+    WEB = "web", _("Web")
+    SMS = "sms", _("SMS")
+    PAPER = "paper", _("Paper")
+    IN_PERSON = "in_person", _("In person")
+    OTHER = "other", _("Other")
+
+
 class PilotReport(models.Model):
+    """One pilot's participation for one period, neighbourhood (or the whole pilot) and
+    channel. Written only by ``participation.services.pilots.pilot_report_submit``:
+    a second report for the same key replaces this row (idempotent when unchanged)."""
+
     pilot = models.ForeignKey(Pilot, on_delete=models.CASCADE, related_name="reports")
     period_start = models.DateField()
     period_end = models.DateField()
+    neighbourhood = models.ForeignKey(
+        "maps.Neighbourhood",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="pilot_reports",
+    )
+    channel = models.CharField(
+        max_length=16, choices=PilotChannel.choices, default=PilotChannel.OTHER
+    )
     participants = models.PositiveIntegerField()
-    # Per-group counts and free metrics: {"women": 40, "age_65_plus": 12, "sessions": 9}
+    # Counts by the city's group keys, e.g. {"women": 40, "age_65_plus": 12}.
+    participants_by_group = models.JSONField(default=dict, blank=True)
+    # Free metrics: {"sessions": {"value": 9, "unit": "sessions"}}.
     metrics = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering = ["-period_end"]
+        ordering = ["-period_end", "pk"]
         constraints = [
             models.CheckConstraint(
                 condition=Q(period_end__gte=models.F("period_start")),
                 name="pilot_report_period_ordered",
             ),
+            # One report per (pilot, period, neighbourhood, channel); two partial
+            # constraints because NULL neighbourhoods are never equal in a plain one.
             models.UniqueConstraint(
-                fields=["pilot", "period_start", "period_end"], name="pilot_report_one_per_period"
+                fields=["pilot", "period_start", "period_end", "neighbourhood", "channel"],
+                condition=Q(neighbourhood__isnull=False),
+                name="pilot_report_one_per_key",
+            ),
+            models.UniqueConstraint(
+                fields=["pilot", "period_start", "period_end", "channel"],
+                condition=Q(neighbourhood__isnull=True),
+                name="pilot_report_one_per_key_citywide",
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.pilot_id}: {self.period_start} to {self.period_end}"
+        return f"{self.pilot_id}: {self.period_start} to {self.period_end} ({self.channel})"
+
+
+class ParticipationKind(models.TextChoices):
+    """What a resident did. The funnel's steps group them: reached; engaged (text, idea,
+    comment, support); verified; voted."""
+
+    REACHED = "reached", _("Reached")
+    TEXT = "text", _("Texted")
+    IDEA = "idea", _("Proposed an idea")
+    COMMENT = "comment", _("Commented")
+    SUPPORT = "support", _("Supported an idea")
+    VERIFIED = "verified", _("Verified")
+    VOTE = "vote", _("Voted")
+
+
+class ParticipationFact(models.Model):
+    """That a resident took part in a process on a day, by a kind of act and a channel.
+
+    Kept apart from ballots so turnout counts residents (not pots) and the equity
+    figures cover every channel, and built so it cannot be joined to a ballot row:
+    a random UUID key (no id or sequence shared with ballots), the day but never the
+    time, and one row per (process, resident, kind, day) whatever the number of acts.
+    Row order on disk follows first writes; ``manage.py participation_shuffle``
+    rewrites the table in key order (random) so it does not line up with ballots.
+    Written only by ``participation.services.participation_record``."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    process = models.ForeignKey("core.Process", on_delete=models.CASCADE, related_name="+")
+    resident = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=10, choices=ParticipationKind.choices)
+    # The channel of that day's latest act of this kind: a resident who voted on the
+    # web and then on paper the same day is a paper voter, as the counted ballot is.
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    day = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["process", "kind", "resident", "day"], name="participation_fact_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} via {self.channel} on {self.day}"

@@ -13,6 +13,8 @@ from participation.models import (
     Comment,
     CommentStatus,
     ModerationDecision,
+    ParticipationFact,
+    ParticipationKind,
     Proposal,
     Resident,
     ResidentNotice,
@@ -125,3 +127,14 @@ def resident_idea_notices(resident: Resident, limit: int = 50) -> list[IdeaNotic
         )
         for n in rows
     ]
+
+
+def process_participant_count(process_id: int) -> int:
+    """Residents who voted in the process, each once however many pots they voted in
+    and on however many days: the turnout every page and the API show."""
+    return (
+        ParticipationFact.objects.filter(process_id=process_id, kind=ParticipationKind.VOTE)
+        .values("resident_id")
+        .distinct()
+        .count()
+    )

@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
 from core.live import broadcast_on_commit
-from core.models import CommentModeration, PhaseKind, Process
+from core.models import Channel, CommentModeration, PhaseKind, Process
 from core.selectors import process_phase_open
 from maps.locate import neighbourhood_at
 from maps.models import Neighbourhood
@@ -19,6 +19,7 @@ from participation.errors import ParticipationError
 from participation.models import (
     Comment,
     CommentStatus,
+    ParticipationKind,
     Proposal,
     ProposalStatus,
     QueueReason,
@@ -27,6 +28,7 @@ from participation.models import (
 )
 from participation.posting_limits import COMMENT, IDEA, posting_limit_check
 from participation.services.moderation import moderation_queue_add
+from participation.services.participation_record import participation_record
 
 logger = logging.getLogger(__name__)
 
@@ -117,6 +119,9 @@ def proposal_submit(
             language=language or author.language,
         )
         moderation_queue_add(proposal=proposal, reason=QueueReason.NEW)
+        participation_record(
+            process=process, resident=author, kind=ParticipationKind.IDEA, channel=channel
+        )
     logger.info("proposal %s submitted via %s", proposal.pk, channel)
     return proposal
 
@@ -187,6 +192,12 @@ def comment_post(
             status=CommentStatus.PENDING if premoderated else CommentStatus.VISIBLE,
         )
         moderation_queue_add(comment=comment, reason=QueueReason.NEW)
+        participation_record(
+            process=proposal.process_id,
+            resident=author,
+            kind=ParticipationKind.COMMENT,
+            channel=channel,
+        )
     if premoderated:
         return comment
     broadcast_on_commit(
@@ -240,13 +251,19 @@ def proposal_revise(*, author: Resident, proposal: Proposal, title: str, body: s
     return locked
 
 
-def support_add(*, resident: Resident, proposal: Proposal) -> bool:
+def support_add(*, resident: Resident, proposal: Proposal, channel: str = Channel.WEB) -> bool:
     """Support an idea; idempotent. Returns True when a new support was recorded."""
     if proposal.status != ProposalStatus.APPROVED:
         raise ParticipationError("not_open", _("Only published ideas can be supported."))
     try:
         with transaction.atomic():
             Support.objects.create(resident=resident, proposal=proposal)
+            participation_record(
+                process=proposal.process_id,
+                resident=resident,
+                kind=ParticipationKind.SUPPORT,
+                channel=channel,
+            )
     except IntegrityError:
         return False
     return True
