@@ -30,8 +30,9 @@ class ProcessAdmin(TranslationAdmin):  # a field per language, no original
 
     @admin.action(description="Count and publish results (after voting closes)")
     def publish_results(self, request: HttpRequest, queryset: QuerySet[Process]) -> None:
-        # Authorised here, server-side: only staff allowed to change processes publish.
-        if not request.user.has_perm("core.change_process"):
+        # The service checks the same named permission; refusing here first keeps the
+        # admin from half-running an action.
+        if not request.user.has_perm("core.publish_results"):
             raise PermissionDenied
         for process in queryset:
             try:
