@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -31,6 +32,15 @@ SEED = 2027
 PROCESS_SLUG = "riverbend-2027"
 STAFF_USERNAME = "demo-staff"
 STAFF_PASSWORD = "demo-staff-password"  # noqa: S105 - documented demo login, refused in production
+# A poll supervisor of the demo (issue codes, enter and void paper ballots, open a
+# kiosk) with only those named permissions, to try the paper path as that role would.
+POLL_USERNAME = "demo-poll"
+POLL_PASSWORD = "demo-poll-password"  # noqa: S105 - documented demo login, refused in production
+POLL_PERMISSIONS = (
+    ("participation", "issue_voter_codes"),
+    ("budgets", "enter_paper_ballots"),
+    ("budgets", "void_paper_ballots"),
+)
 
 # A 4 × 3 grid of districts around an invented origin, with jittered inner vertices so
 # the boundaries look like a city's (shared edges, no gaps, no overlaps).
@@ -384,6 +394,18 @@ def demo_city_load() -> Process:
     if created or not staff.check_password(STAFF_PASSWORD):
         staff.set_password(STAFF_PASSWORD)
         staff.save()
+    poll, created = user_model.objects.get_or_create(
+        username=POLL_USERNAME, defaults={"is_staff": True}
+    )
+    if created or not poll.check_password(POLL_PASSWORD):
+        poll.set_password(POLL_PASSWORD)
+        poll.save()
+    poll.user_permissions.add(
+        *(
+            Permission.objects.get(content_type__app_label=app, codename=codename)
+            for app, codename in POLL_PERMISSIONS
+        )
+    )
     return process
 
 

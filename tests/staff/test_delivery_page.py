@@ -52,7 +52,7 @@ def test_an_update_from_the_page_reaches_a_follower_in_spanish(
     listing = client.get(reverse("staff:delivery", args=[funded.slug])).content.decode()
     assert reverse("staff:delivery-update", args=[project.pk]) in listing
     assert (
-        reverse("staff:delivery-update", args=[funded.projects.get(short_code=3).pk]) not in listing
+        reverse("staff:delivery-update", args=[funded.projects.get(short_code=5).pk]) not in listing
     )
     outbox.messages.clear()
     with django_capture_on_commit_callbacks(execute=True):

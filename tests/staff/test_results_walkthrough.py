@@ -90,7 +90,7 @@ def test_close_count_review_override_publish_unpublish(
         project="4",
         reason="The library roof cannot wait another year.",
     )
-    assert "Counted and published" not in step(client, process, "publish")
+    assert "The results are published." in step(client, process, "publish")
     process.refresh_from_db()
     assert process.results_published_at is not None
     for url in public_urls(process):
