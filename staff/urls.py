@@ -4,7 +4,7 @@
 
 from django.urls import path
 
-from staff.views import codes, delivery, home, kiosk, paper, results
+from staff.views import codes, delivery, home, kiosk, moderation, paper, results, review
 
 app_name = "staff"
 
@@ -23,4 +23,15 @@ urlpatterns = [
     path("projects/<int:pk>/delivery/", delivery.delivery_update, name="delivery-update"),
     path("processes/<slug:slug>/results/", results.results_walkthrough, name="results"),
     path("processes/<slug:slug>/results/<str:step>/", results.results_step, name="results-step"),
+    path("moderation/", moderation.moderation_queue_page, name="moderation"),
+    path("moderation/decide/", moderation.moderation_decide, name="moderation-decide"),
+    path("moderation/bulk/", moderation.moderation_bulk, name="moderation-bulk"),
+    path("moderation/<str:kind>/<int:pk>/", moderation.moderation_item, name="moderation-item"),
+    path(
+        "moderation/<str:kind>/<int:pk>/note/",
+        moderation.moderation_note,
+        name="moderation-note",
+    ),
+    path("review/", review.review_page, name="review"),
+    path("review/add/", review.review_add, name="review-add"),
 ]
