@@ -137,7 +137,7 @@ class Process(models.Model):
         verbose_name_plural = "processes"
         ordering = ["-created_at"]
         permissions = [
-            ("publish_results", "Can count and publish results"),
+            ("publish_results", "Can close voting, count, review, publish and override results"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -61,6 +61,10 @@ def demo_password(username: str) -> str:
 
 
 STAFF_PASSWORD = demo_password(STAFF_USERNAME)
+# The demo poll supervisor (issue codes, enter and void paper ballots, open a kiosk):
+# the login the README's paper walk-through uses.
+POLL_USERNAME = "demo-poll-supervisor"
+POLL_PASSWORD = demo_password(POLL_USERNAME)
 
 # A 4 × 3 grid of districts around an invented origin, with jittered inner vertices so
 # the boundaries look like a city's (shared edges, no gaps, no overlaps).
