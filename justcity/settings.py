@@ -207,6 +207,11 @@ SMS_DEFAULT_REGION = env_str("SMS_DEFAULT_REGION", "US")
 SMS_SENDS_PER_SECOND = env_float("SMS_SENDS_PER_SECOND", 10.0)
 # Texts acted upon per number per minute; more are recorded, not acted on (one warning).
 SMS_INBOUND_PER_MINUTE = env_int("SMS_INBOUND_PER_MINUTE", 10)
+# Whether the gateway itself answers the standard opt-out and opt-in words (Twilio's
+# Advanced Opt-Out does: STOP, START, ...). Then we record them and send no second
+# reply; our Spanish and French words, which the gateway does not know, we still
+# confirm. Off (the default for other backends): we confirm every STOP and START.
+SMS_PROVIDER_HANDLES_OPT_OUT = env_bool("SMS_PROVIDER_HANDLES_OPT_OUT", "twilio" in SMS_BACKEND)
 # Seconds one gateway API call may take; a send never holds a worker longer.
 SMS_HTTP_TIMEOUT = env_float("SMS_HTTP_TIMEOUT", 10.0)
 
