@@ -639,7 +639,8 @@ def demo_past_round_load() -> Process:
         )
     # SMS: the real conversation. Two rounds are open, so each texter says which first.
     for i in range(PAST_SMS_VOTERS):
-        sender = f"+120255501{20 + i:02d}"
+        # Outside SMS_TEST_NUMBER_PREFIX: these are residents, whose ballots count.
+        sender = f"+141555503{i:02d}"
         vote = " ".join(str(c) for c in _past_choices(rng))
         for step, body in enumerate(("PROCESS 2026", f"VOTE {vote}")):
             received = sms_receive(
