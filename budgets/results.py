@@ -1,9 +1,14 @@
 """Published results, as pages, the API and SMS show them.
 
-Results are read from the frozen ``TallyRun`` rows written by ``results_publish``;
-before publication this module returns nothing, so no page, API or export can show a
-count early. Each project's *why* is a translated sentence built from the rules
-engine's explanation (reason code and figures)."""
+Results are read from the frozen ``TallyRun`` rows written by ``results_count`` /
+``results_publish``; before publication this module returns nothing, so no page, API or
+export can show a count early. Each project's *why* is a translated sentence built from
+the rules engine's explanation (reason code and figures).
+
+Staff overrides (``OutcomeOverride``, each with a public reason) apply on top of the
+computed outcome in one place, ``run_outcome``: pages, the API, the open-data files and
+delivery all read the funded list from it, and the results page shows the computed
+outcome and the reasons beside it."""
 
 from __future__ import annotations
 
@@ -16,7 +21,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from budgets.models import Pot, Project, TallyRun
+from budgets.models import OutcomeOverride, OverrideKind, Pot, Project, TallyRun
 from core.l10n import money, number_text
 from core.models import BallotType, Process, TallyRule
 
@@ -30,9 +35,41 @@ class ProjectResult:
     reason_code: str
     reason: str
     share_of_votes: float  # 0..1 of the pot's ballots, for the bar chart
+    # What the counting rule decided, before any staff override.
+    computed_funded: bool = False
     # "12 votes", "12 supporters, 40 points", "ranked by 12, 40 rank points": the
     # count in the words of the ballot type (never "votes" for points or ranks).
     count_text: str = ""
+
+    @property
+    def overridden(self) -> bool:
+        return self.funded != self.computed_funded
+
+
+@dataclass(frozen=True)
+class OverrideNote:
+    """One staff override as the public sees it: what changed and the written reason."""
+
+    kind: str
+    project: Project | None
+    budget: Decimal | None
+    reason: str
+    created_at: datetime
+
+    @property
+    def summary(self) -> str:
+        if self.kind == OverrideKind.BUDGET:
+            return _("The budget was raised to %(amount)s and counted again.") % {
+                "amount": self.budget
+            }
+        assert self.project is not None
+        if self.kind == OverrideKind.ADD:
+            return _("Project %(code)d was funded although the count did not fund it.") % {
+                "code": self.project.short_code
+            }
+        return _("Project %(code)d was not funded although the count funded it.") % {
+            "code": self.project.short_code
+        }
 
 
 @dataclass(frozen=True)
@@ -45,6 +82,10 @@ class PotResult:
     ballots: int
     computed_at: datetime
     projects: list[ProjectResult]
+    # The computed outcome's budget and spending when staff overrode it; the reasons.
+    computed_budget: Decimal | None = None
+    computed_spent: Decimal | None = None
+    overrides: tuple[OverrideNote, ...] = ()
     # Sentences about the whole pot: nobody voted in it; Add1 raised the equal share.
     notes: tuple[str, ...] = ()
     # The column heading for ``ProjectResult.count_text``.
@@ -180,6 +221,51 @@ def explanation_sentence(
     return _("Not funded.")
 
 
+@dataclass(frozen=True)
+class RunOutcome:
+    """A counted outcome after staff overrides: the funded project ids (in order), the
+    budget and the spending. Without overrides these are the run's own."""
+
+    selected: list[int]
+    budget: Decimal
+    spent: Decimal
+    overrides: list[OutcomeOverride]
+
+
+def run_outcome(run: TallyRun) -> RunOutcome:
+    """The one place overrides apply (see ``OutcomeOverride`` for the order)."""
+    overrides = list(run.overrides.select_related("project").order_by("created_at", "pk"))
+    if not overrides:
+        return RunOutcome(list(run.selected), run.budget, run.spent, [])
+    selected = list(run.selected)
+    budget = run.budget
+    for override in overrides:
+        if override.kind == OverrideKind.BUDGET:
+            selected = list(override.selected)
+            budget = override.budget if override.budget is not None else budget
+        elif override.kind == OverrideKind.ADD and override.project_id not in selected:
+            selected.append(override.project_id)
+        elif override.kind == OverrideKind.REMOVE and override.project_id in selected:
+            selected.remove(override.project_id)
+    costs = dict(Project.objects.filter(pk__in=selected).values_list("pk", "cost"))
+    spent = sum((costs.get(pk, Decimal(0)) for pk in selected), Decimal(0))
+    return RunOutcome(selected, budget, spent, overrides)
+
+
+def pot_latest_run(pot: Pot) -> TallyRun | None:
+    """The pot's latest count: the published outcome while results are published (a
+    new count is only possible after un-publishing), the one under review before."""
+    return TallyRun.objects.filter(pot=pot).order_by("-computed_at", "-pk").first()
+
+
+def project_funded(project: Project) -> bool:
+    """Whether the published outcome (overrides included) funds ``project``."""
+    if project.process.results_published_at is None:
+        return False
+    run = pot_latest_run(project.pot)
+    return run is not None and project.pk in run_outcome(run).selected
+
+
 def _order_word(ballot_type: str) -> str:
     if ballot_type == BallotType.CUMULATIVE:
         return _("points")
@@ -226,6 +312,8 @@ def pot_result_from_run(
 ) -> PotResult:
     outcome = run.outcome
     details = outcome.get("details", {}) or {}
+    final = run_outcome(run)
+    funded_ids = set(final.selected)
     projects = {
         p.pk: p for p in Project.objects.filter(pot_id=run.pot_id).select_related("neighbourhood")
     }
@@ -242,25 +330,39 @@ def pot_result_from_run(
                 project=project,
                 votes=votes,
                 score=_number(explanation.get("score")),
-                funded=bool(explanation.get("funded")),
+                funded=project.pk in funded_ids,
                 reason_code=str(explanation.get("reason", "")),
                 reason=explanation_sentence(
                     explanation, currency, ballot_type=ballot_type, details=details
                 ),
                 share_of_votes=votes / run.ballots_counted if run.ballots_counted else 0.0,
+                computed_funded=bool(explanation.get("funded")),
                 count_text=count_text(explanation, ballot_type),
             )
         )
     rows.sort(key=lambda r: (not r.funded, -r.score, r.project.short_code))
+    notes = tuple(
+        OverrideNote(
+            kind=o.kind,
+            project=o.project,
+            budget=o.budget,
+            reason=o.reason,
+            created_at=o.created_at,
+        )
+        for o in final.overrides
+    )
     return PotResult(
         pot=run.pot,
         rule=run.rule,
         rule_label=str(TallyRule(run.rule).label) if run.rule in TallyRule.values else run.rule,
-        budget=run.budget,
-        spent=run.spent,
+        budget=final.budget,
+        spent=final.spent,
         ballots=run.ballots_counted,
         computed_at=run.computed_at,
         projects=rows,
+        computed_budget=run.budget if notes else None,
+        computed_spent=run.spent if notes else None,
+        overrides=notes,
         notes=pot_notes(details, run.ballots_counted, currency),
         count_heading=count_heading(ballot_type),
     )

@@ -8,10 +8,11 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from budgets.ballot_limits import BallotLimits, ballot_limits
 from budgets.models import (
     Ballot,
     BallotVoid,
@@ -291,4 +292,41 @@ def resident_receipts(resident_id: int) -> list[ResidentBallotReceipts]:
             ],
         )
         for ballot in ballots
+    ]
+
+
+# --- the pots on a resident's ballot (web ballot, kiosk) ----------------------------
+
+
+@dataclass(frozen=True)
+class BallotPot:
+    """One pot on a resident's ballot, with the limits the budget meter shows."""
+
+    pot: Pot
+    projects: list[Project]
+    limits: BallotLimits
+
+    @property
+    def cap(self) -> Decimal | None:
+        """Approval: the most one ballot may spend in this pot."""
+        return self.limits.spending_cap
+
+    @property
+    def is_local(self) -> bool:
+        return self.pot.neighbourhood_id is not None
+
+
+def ballot_pots(process: Process, resident: Resident) -> list[BallotPot]:
+    """The pots ``resident`` may vote in: city-wide and their own neighbourhood's."""
+    pots = Pot.objects.filter(process=process).filter(
+        Q(neighbourhood__isnull=True) | Q(neighbourhood_id=resident.neighbourhood_id)
+    )
+    by_pot: dict[int, list[Project]] = {}
+    for project in projects_on_ballot(process).filter(pot__in=pots):
+        by_pot.setdefault(project.pot_id, []).append(project)
+    # City-wide first, then the neighbourhood's.
+    return [
+        BallotPot(pot=pot, projects=by_pot[pot.pk], limits=ballot_limits(process, pot))
+        for pot in sorted(pots, key=lambda p: (p.neighbourhood_id is not None, p.name))
+        if pot.pk in by_pot
     ]

@@ -143,6 +143,9 @@ class Process(models.Model):
         db_table = "budgets_process"
         verbose_name_plural = "processes"
         ordering = ["-created_at"]
+        permissions = [
+            ("publish_results", "Can close voting, count, review, publish and override results"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(max_projects__isnull=True)

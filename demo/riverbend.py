@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -30,6 +31,7 @@ from budgets.services.results import results_publish
 from core.models import BallotType, Channel, Phase, PhaseKind, PotFormula, Process, TallyRule
 from maps.geometry import boundary_shape
 from maps.models import Neighbourhood
+from participation import roles
 from participation.identity import phone_hash
 from participation.models import (
     Comment,
@@ -40,13 +42,37 @@ from participation.models import (
     QueueReason,
     Resident,
 )
+from participation.services.roles_sync import roles_sync
 from sms.project_updates import project_delivery_update
 from sms.services import sms_receive
 
 SEED = 2027
 PROCESS_SLUG = "riverbend-2027"
-STAFF_USERNAME = "demo-staff"
-STAFF_PASSWORD = "demo-staff-password"  # noqa: S105 - documented demo login, refused in production
+# One demo account per staff role (participation.roles), each holding only its role,
+# and the admin (also a superuser, so every admin page opens in the demo). Documented
+# logins: load_demo refuses to run in production.
+DEMO_STAFF: tuple[tuple[str, str], ...] = (
+    ("demo-admin", roles.ADMIN),
+    ("demo-moderator", roles.MODERATOR),
+    ("demo-reviewer", roles.REVIEWER),
+    ("demo-poll-worker", roles.POLL_WORKER),
+    ("demo-poll-supervisor", roles.POLL_SUPERVISOR),
+    ("demo-communications", roles.COMMUNICATIONS),
+    ("demo-pilot-reporter", roles.PILOT_REPORTER),
+)
+STAFF_USERNAME = "demo-admin"
+
+
+def demo_password(username: str) -> str:
+    """The demo login's documented password (``demo-admin`` → ``demo-admin-password``)."""
+    return f"{username}-password"
+
+
+STAFF_PASSWORD = demo_password(STAFF_USERNAME)
+# The demo poll supervisor (issue codes, enter and void paper ballots, open a kiosk):
+# the login the README's paper walk-through uses.
+POLL_USERNAME = "demo-poll-supervisor"
+POLL_PASSWORD = demo_password(POLL_USERNAME)
 
 # A 4 × 3 grid of districts around an invented origin, with jittered inner vertices so
 # the boundaries look like a city's (shared edges, no gaps, no overlaps).
@@ -394,14 +420,7 @@ def demo_city_load() -> Process:
             )
 
     _moderation_queue(process, neighbourhoods, residents)
-
-    user_model = get_user_model()
-    staff, created = user_model.objects.get_or_create(
-        username=STAFF_USERNAME, defaults={"is_staff": True, "is_superuser": True}
-    )
-    if created or not staff.check_password(STAFF_PASSWORD):
-        staff.set_password(STAFF_PASSWORD)
-        staff.save()
+    demo_staff_load()
     demo_past_round_load()
     return process
 
@@ -620,7 +639,8 @@ def demo_past_round_load() -> Process:
         )
     # SMS: the real conversation. Two rounds are open, so each texter says which first.
     for i in range(PAST_SMS_VOTERS):
-        sender = f"+120255501{20 + i:02d}"
+        # Outside SMS_TEST_NUMBER_PREFIX: these are residents, whose ballots count.
+        sender = f"+141555503{i:02d}"
         vote = " ".join(str(c) for c in _past_choices(rng))
         for step, body in enumerate(("PROCESS 2026", f"VOTE {vote}")):
             received = sms_receive(
@@ -740,6 +760,21 @@ def _moderation_queue(
         Proposal.objects.filter(pk=flagged.pk).update(
             queued_at=now, queue_reason=QueueReason.FLAGGED
         )
+
+
+def demo_staff_load() -> None:
+    """One staff account per role (``DEMO_STAFF``), in its role's group only."""
+    roles_sync()
+    user_model = get_user_model()
+    for username, role in DEMO_STAFF:
+        staff, created = user_model.objects.get_or_create(
+            username=username,
+            defaults={"is_staff": True, "is_superuser": username == STAFF_USERNAME},
+        )
+        if created or not staff.check_password(demo_password(username)):
+            staff.set_password(demo_password(username))
+            staff.save()
+        staff.groups.set([Group.objects.get(name=role)])
 
 
 def _inside(n: Neighbourhood, rng: random.Random) -> tuple[float, float]:

@@ -36,6 +36,10 @@ class InboundMessage(models.Model):
         indexes = [
             models.Index(fields=["from_hash", "received_at"], name="sms_inbound_from_recent"),
         ]
+        permissions = [
+            # With a real gateway: text as a test number (SMS_TEST_NUMBER_PREFIX) only.
+            ("use_simulator", "Can use the SMS simulator with the real gateway"),
+        ]
 
     def __str__(self) -> str:
         return self.message_sid
@@ -146,6 +150,9 @@ class SmsBroadcast(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        permissions = [
+            ("send_broadcast", "Can send SMS broadcasts to residents"),
+        ]
 
     def __str__(self) -> str:
         return f"SMS broadcast #{self.pk} ({self.recipients} recipients)"

@@ -22,6 +22,7 @@ from core.models import Channel
 from maps.models import Neighbourhood
 from participation.identity import InvalidPhoneNumber, phone_hash, phone_normalise
 from participation.models import ParticipationKind, Resident
+from participation.services.audit_trail import audit_trail_write
 from participation.services.participation_record import (
     participation_record_live,
     participation_record_many,
@@ -33,6 +34,7 @@ from participation.services.residents import (
     resident_sms_opt_in,
     resident_sms_opt_out,
 )
+from participation.staff_permissions import staff_require
 from sms.commands import replies
 from sms.commands.dispatcher import Context, Outcome, dispatch
 from sms.commands.keywords import PROVIDER_OPT_WORDS, Kind
@@ -311,7 +313,9 @@ def sms_broadcast(
     language (the default language's text when theirs is missing). Staff only (the view
     checks). Refuses (BroadcastError) with no neighbourhood, no default-language text, or
     a text over three segments. All rows are written in one transaction and handed to
-    the queue on commit, so the broadcast goes to everyone or to no one."""
+    the queue on commit, so the broadcast goes to everyone or to no one. Needs
+    ``sms.send_broadcast``; audited."""
+    staff_require(author, "sms.send_broadcast")
     clean = {
         lang: " ".join(text.split())
         for lang, text in texts.items()
@@ -357,6 +361,17 @@ def sms_broadcast(
         )
         broadcast.recipients = len(created)
         broadcast.save(update_fields=["recipients"])
+        audit_trail_write(
+            actor=author,
+            action="sms.broadcast",
+            object_type="sms.smsbroadcast",
+            object_id=broadcast.pk,
+            data={
+                "neighbourhoods": [n.pk for n in neighbourhoods],
+                "recipients": broadcast.recipients,
+            },
+            after={"texts": clean},
+        )
         schedule_sends(m.pk for m in created)
     logger.info(
         "sms broadcast #%s queued to %d residents in %d neighbourhood(s)",
