@@ -60,8 +60,7 @@ def test_over_budget_is_explained_in_words(page: Page, server: LiveServer) -> No
     for title in CITYWIDE:
         project_box(page, title).check()
     expect(meter).to_have_text(
-        "Your choices cost $560,000: $60,000 over the limit of $500,000. "
-        "Remove a project to fit."
+        "Your choices cost $560,000: $60,000 over the limit of $500,000. Remove a project to fit."
     )
     expect(meter).to_have_class(re.compile(r"\bover\b"))
 
@@ -134,9 +133,7 @@ def test_vote_without_javascript(browsing: Browsing, server: LiveServer) -> None
     page.get_by_role("button", name="Cast my ballot").click()
     # The server says it, in the summary and in the fund's own meter text.
     expect(page.get_by_role("alert").get_by_role("link", name=OVER_IN_WORDS)).to_be_visible()
-    expect(citywide_meter(page)).to_have_text(
-        "Over the budget. You chose $560,000 of $500,000."
-    )
+    expect(citywide_meter(page)).to_have_text("Over the budget. You chose $560,000 of $500,000.")
 
     project_box(page, FIBRE).uncheck()
     project_box(page, "Bike-share stations in underserved districts").uncheck()
