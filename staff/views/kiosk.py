@@ -58,7 +58,7 @@ def kiosk_next_voter(request: HttpRequest) -> None:
         request.session[KIOSK_GRANT] = grant
 
 
-def _voter(request: HttpRequest, process: Process) -> Resident | None:
+def _voter(request: HttpRequest) -> Resident | None:
     held = request.session.get(KIOSK_VOTER)
     if not isinstance(held, dict):
         return None
@@ -68,7 +68,8 @@ def _voter(request: HttpRequest, process: Process) -> Resident | None:
     resident_id = held.get("resident")
     if not isinstance(resident_id, int):
         return None
-    return Resident.objects.filter(pk=resident_id, voter_code_process=process).first()
+    # paper_ballot_enter checks again that the code is one of this process's.
+    return Resident.objects.filter(pk=resident_id, voter_code_hash__isnull=False).first()
 
 
 @require_http_methods(["GET", "POST"])
@@ -134,7 +135,7 @@ def _marks(process: Process, pots: list[BallotPot], data: Any) -> list[tuple[int
 def kiosk_ballot(request: HttpRequest) -> HttpResponse:
     """The voter's ballot; on a counted ballot the voter is signed out at once."""
     process: Process = request.kiosk_process  # type: ignore[attr-defined]
-    resident = _voter(request, process)
+    resident = _voter(request)
     if resident is None:
         return HttpResponseRedirect(reverse("staff:kiosk"))
     pots = ballot_pots(process, resident)
