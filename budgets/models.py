@@ -130,8 +130,9 @@ class Project(models.Model):
 
 class BallotQuerySet(models.QuerySet["Ballot"]):
     def counted(self) -> BallotQuerySet:
-        """Ballots that count: every tally, export and turnout figure reads these."""
-        return self.filter(voided_at__isnull=True)
+        """Ballots that count: every tally, export and turnout figure reads these.
+        Not voided, and not cast from a test number (``Ballot.test``)."""
+        return self.filter(voided_at__isnull=True, test=False)
 
 
 class Ballot(models.Model):
@@ -153,6 +154,9 @@ class Ballot(models.Model):
     # counts nowhere (``BallotQuerySet.counted``); its row stays so the receipts that
     # pointed at it keep their history, and the re-entry reuses it.
     voided_at = models.DateTimeField(null=True, blank=True)
+    # Cast from a reserved test number (SMS_TEST_NUMBER_PREFIX, e.g. the simulator on
+    # the real gateway): kept so the path can be tried end to end, never counted.
+    test = models.BooleanField(default=False)
 
     objects = BallotQuerySet.as_manager()
 

@@ -51,7 +51,11 @@ def process_review(process: Process) -> list[PotReview]:
         greedy = run_rule(GREEDY, election)
         mes = run_rule(MES, election)
         run = pot_latest_run(pot)
-        result = pot_result_from_run(run, process.currency) if run is not None else None
+        result = (
+            pot_result_from_run(run, process.currency, process.ballot_type)
+            if run is not None
+            else None
+        )
         counted = {r.project.pk: r for r in result.projects} if result else {}
         rows = []
         for rule_id, project in projects.items():

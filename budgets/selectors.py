@@ -107,6 +107,25 @@ def resident_delivery_notices(resident: Resident, limit: int = 50) -> list[Deliv
     return notices
 
 
+def process_neighbourhood_ids(process: Process) -> set[int]:
+    """The neighbourhoods a process covers: those with a pot of their own. A process
+    with none (only a city-wide pot, as an imported Pabulib election) covers no district
+    on the map and has no split of money between neighbourhoods."""
+    return set(
+        Pot.objects.filter(process=process, neighbourhood__isnull=False).values_list(
+            "neighbourhood_id", flat=True
+        )
+    )
+
+
+def process_covers(process: Process, neighbourhood_id: int | None) -> bool:
+    """Whether a resident of ``neighbourhood_id`` has something to vote on in
+    ``process``: a city-wide-only process covers everyone; otherwise their
+    neighbourhood needs a pot."""
+    covered = process_neighbourhood_ids(process)
+    return not covered or neighbourhood_id in covered
+
+
 def process_map_data(process: Process) -> dict[str, Any]:
     """Everything the process map draws, as one JSON-safe dict (neighbourhood boundaries
     and project points). Rendered with json_script, so the page needs no extra request."""
@@ -124,7 +143,10 @@ def process_map_data(process: Process) -> dict[str, Any]:
         for p in projects_on_ballot(process)
         if p.lat is not None and p.lng is not None
     ]
-    return {"neighbourhoods": neighbourhoods_feature_collection(), "projects": projects}
+    return {
+        "neighbourhoods": neighbourhoods_feature_collection(process_neighbourhood_ids(process)),
+        "projects": projects,
+    }
 
 
 @dataclass(frozen=True)

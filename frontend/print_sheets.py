@@ -13,9 +13,9 @@ from django.utils.translation import ngettext
 
 from accounts.voter_letters import voting_how_to
 from budgets.ballot_limits import BallotLimits, ballot_limits
-from budgets.ballot_validation import money
 from budgets.models import Pot, Project
 from budgets.selectors import projects_on_ballot
+from core.l10n import money
 from core.models import BallotType, Process
 from maps.models import Neighbourhood
 

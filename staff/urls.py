@@ -1,10 +1,11 @@
 """Staff pages, all under /staff/. Every view here is wrapped by
-``staff.access.staff_permission_required`` (kiosk pages by
-``staff.access.kiosk_permission_required``); a test walks these patterns and checks."""
+``staff.access.staff_permission_required`` (or ``staff_role_required``; kiosk pages by
+``staff.access.kiosk_permission_required``); a test walks these patterns and requests each
+as every kind of outsider."""
 
 from django.urls import path
 
-from staff.views import codes, delivery, home, kiosk, moderation, paper, results, review
+from staff.views import audit, codes, delivery, home, kiosk, mfa, moderation, paper, results, review
 
 app_name = "staff"
 
@@ -34,4 +35,6 @@ urlpatterns = [
     ),
     path("review/", review.review_page, name="review"),
     path("review/add/", review.review_add, name="review-add"),
+    path("audit/", audit.audit_log, name="audit"),
+    path("mfa/", mfa.mfa_enrol, name="mfa"),
 ]

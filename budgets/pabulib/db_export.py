@@ -141,7 +141,10 @@ def _anonymous_votes(pot: Pot, ids: dict[int, str], vote_type: str) -> list[PbVo
     rows: dict[int, list[tuple[int, int, int | None]]] = {}
     selections = (
         Selection.objects.filter(
-            ballot__pot=pot, ballot__voided_at__isnull=True, project__withdrawn=False
+            ballot__pot=pot,
+            ballot__voided_at__isnull=True,
+            ballot__test=False,
+            project__withdrawn=False,
         )
         .order_by("ballot_id", "rank", "-points", "project__short_code")
         .values_list("ballot_id", "project_id", "points", "rank")

@@ -180,6 +180,8 @@ def results_publish(*, process: Process, actor: Any) -> list[TallyRun]:
                 "runs": [r.pk for r in runs],
                 "rule": locked.rule,
             },
+            before={"results_published_at": None},
+            after={"results_published_at": now.isoformat()},
         )
         process.results_published_at = now
         broadcast_on_commit(

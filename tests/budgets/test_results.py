@@ -15,7 +15,7 @@ from budgets.tally import election_for_pot, tally_process
 from core.models import TallyRule
 from participation.models import AuditLog
 from tests.budgets.conftest import citywide, close_voting, project
-from tests.factories import ResidentFactory
+from tests.factories import ResidentFactory, grant
 
 pytestmark = pytest.mark.django_db
 
@@ -70,6 +70,20 @@ def test_results_hidden_until_published(voted, client) -> None:  # type: ignore[
 def test_publish_refused_while_voting_is_open(voted) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(ResultsError, match="not closed"):
         results_publish(process=voted, actor=None)
+
+
+@pytest.fixture
+def publisher(staff_user):  # type: ignore[no-untyped-def]
+    return grant(staff_user, "core.publish_results")
+
+
+def test_publish_needs_the_permission(voted, staff_user) -> None:  # type: ignore[no-untyped-def]
+    close_voting(voted)
+    from django.core.exceptions import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        results_publish(process=voted, actor=staff_user)
+    assert not TallyRun.objects.exists()
 
 
 def test_publish_freezes_results_with_reasons(voted, publisher, client) -> None:  # type: ignore[no-untyped-def]
