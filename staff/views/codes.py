@@ -88,8 +88,8 @@ def _page(
     return response
 
 
-@require_http_methods(["GET", "POST"])
 @staff_permission_required(PERMISSION)
+@require_http_methods(["GET", "POST"])
 def voter_codes(request: HttpRequest, slug: str) -> HttpResponse:
     """GET: the forms. POST: issue codes and download them as CSV, once."""
     process = get_object_or_404(Process, slug=slug)
@@ -121,8 +121,8 @@ def voter_codes(request: HttpRequest, slug: str) -> HttpResponse:
     return response
 
 
-@require_http_methods(["POST"])
 @staff_permission_required(PERMISSION)
+@require_http_methods(["POST"])
 def voter_letters(request: HttpRequest, slug: str) -> HttpResponse:
     """Print-ready letters or a code sheet for the uploaded codes, in one language."""
     process = get_object_or_404(Process, slug=slug)

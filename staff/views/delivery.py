@@ -69,8 +69,8 @@ def _milestones(data: Any) -> tuple[list[Milestone], list[str]]:
     return milestones, errors
 
 
-@require_http_methods(["GET"])
 @staff_permission_required(UPDATE_PERMISSION)
+@require_http_methods(["GET"])
 def delivery_projects(request: HttpRequest, slug: str) -> HttpResponse:
     """The funded projects of a published process, each with its delivery so far."""
     process = get_object_or_404(Process, slug=slug)
@@ -78,8 +78,8 @@ def delivery_projects(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "staff/delivery_list.html", {"process": process, "projects": projects})
 
 
-@require_http_methods(["GET", "POST"])
 @staff_permission_required(UPDATE_PERMISSION)
+@require_http_methods(["GET", "POST"])
 def delivery_update(request: HttpRequest, pk: int) -> HttpResponse:
     project: Project = get_object_or_404(Project.objects.select_related("process"), pk=pk)
     initial = {

@@ -58,7 +58,7 @@ def kiosk_next_voter(request: HttpRequest) -> None:
         request.session[KIOSK_GRANT] = grant
 
 
-def _voter(request: HttpRequest, process: Process) -> Resident | None:
+def _voter(request: HttpRequest) -> Resident | None:
     held = request.session.get(KIOSK_VOTER)
     if not isinstance(held, dict):
         return None
@@ -68,11 +68,12 @@ def _voter(request: HttpRequest, process: Process) -> Resident | None:
     resident_id = held.get("resident")
     if not isinstance(resident_id, int):
         return None
-    return Resident.objects.filter(pk=resident_id, voter_code_process=process).first()
+    # paper_ballot_enter checks again that the code is one of this process's.
+    return Resident.objects.filter(pk=resident_id, voter_code_hash__isnull=False).first()
 
 
-@require_http_methods(["GET", "POST"])
 @staff_permission_required(ENTER_PERMISSION)
+@require_http_methods(["GET", "POST"])
 def kiosk_start_for(request: HttpRequest, slug: str) -> HttpResponse:
     """A poll worker turns this browser into a kiosk for ``slug`` (signing out)."""
     process = get_object_or_404(Process, slug=slug)
@@ -85,8 +86,8 @@ def kiosk_start_for(request: HttpRequest, slug: str) -> HttpResponse:
     return HttpResponseRedirect(reverse("staff:kiosk"))
 
 
-@require_http_methods(["GET", "POST"])
 @kiosk_permission_required(ENTER_PERMISSION)
+@require_http_methods(["GET", "POST"])
 def kiosk(request: HttpRequest) -> HttpResponse:
     """The kiosk's welcome: type your voter code."""
     process: Process = request.kiosk_process  # type: ignore[attr-defined]
@@ -129,12 +130,12 @@ def _marks(process: Process, pots: list[BallotPot], data: Any) -> list[tuple[int
     return [(code, points) for code, points in marks]
 
 
-@require_http_methods(["GET", "POST"])
 @kiosk_permission_required(ENTER_PERMISSION)
+@require_http_methods(["GET", "POST"])
 def kiosk_ballot(request: HttpRequest) -> HttpResponse:
     """The voter's ballot; on a counted ballot the voter is signed out at once."""
     process: Process = request.kiosk_process  # type: ignore[attr-defined]
-    resident = _voter(request, process)
+    resident = _voter(request)
     if resident is None:
         return HttpResponseRedirect(reverse("staff:kiosk"))
     pots = ballot_pots(process, resident)
@@ -192,16 +193,16 @@ def kiosk_ballot(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_http_methods(["POST"])
 @kiosk_permission_required(ENTER_PERMISSION)
+@require_http_methods(["POST"])
 def kiosk_leave(request: HttpRequest) -> HttpResponse:
     """The voter leaves without voting: signed out, the kiosk waits for the next."""
     kiosk_next_voter(request)
     return HttpResponseRedirect(reverse("staff:kiosk"))
 
 
-@require_http_methods(["POST"])
 @kiosk_permission_required(ENTER_PERMISSION)
+@require_http_methods(["POST"])
 def kiosk_close(request: HttpRequest) -> HttpResponse:
     """End the kiosk: the session is deleted; a poll worker signs in to open it again."""
     request.session.flush()

@@ -172,8 +172,8 @@ def _render(
     return response
 
 
-@require_http_methods(["GET", "POST"])
 @staff_permission_required(ENTER_PERMISSION)
+@require_http_methods(["GET", "POST"])
 def paper_entry(request: HttpRequest, slug: str) -> HttpResponse:
     """GET: the empty screen. POST: enter the ballot (or, with ``check``, only show
     the totals), then an empty screen for the next one."""
@@ -223,8 +223,8 @@ def paper_entry(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-@require_http_methods(["GET", "POST"])
 @staff_permission_required(VOID_PERMISSION)
+@require_http_methods(["GET", "POST"])
 def paper_void(request: HttpRequest, slug: str) -> HttpResponse:
     """A supervisor voids a voter's paper entry, so it can be entered again."""
     process = get_object_or_404(Process, slug=slug)

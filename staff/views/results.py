@@ -33,8 +33,8 @@ from staff.access import staff_permission_required
 STEPS = ("close", "count", "publish", "unpublish", "override")
 
 
-@require_http_methods(["GET"])
 @staff_permission_required(PUBLISH_PERMISSION)
+@require_http_methods(["GET"])
 def results_walkthrough(request: HttpRequest, slug: str) -> HttpResponse:
     process = get_object_or_404(Process, slug=slug)
     voting = process_phase(process, PhaseKind.VOTING)
@@ -96,8 +96,8 @@ def _override(request: HttpRequest, process: Process) -> None:
     )
 
 
-@require_http_methods(["POST"])
 @staff_permission_required(PUBLISH_PERMISSION)
+@require_http_methods(["POST"])
 def results_step(request: HttpRequest, slug: str, step: str) -> HttpResponse:
     if step not in STEPS:
         raise Http404

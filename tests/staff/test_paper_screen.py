@@ -36,8 +36,9 @@ def poll_worker(client: Client, staff_with: Any) -> Client:
 
 
 def test_five_paper_ballots_at_the_screen_one_over_budget_refused_all_counted(
-    voting_process: Process, poll_worker: Client
+    voting_process: Process, poll_worker: Client, settings: Any
 ) -> None:
+    settings.EQUITY_MIN_CELL = 1  # four voters: show the small cells in this test
     codes = voter_codes_issue(count=5, process=voting_process)
     for code in codes[:4]:
         response = screen(poll_worker, voting_process, voter_code=code, projects="1 2")
@@ -47,7 +48,7 @@ def test_five_paper_ballots_at_the_screen_one_over_budget_refused_all_counted(
     assert refused.status_code == 400
     page = refused.content.decode()
     # The web's message, from ballot_problems through paper_ballot_enter.
-    assert "20,000 USD over the limit" in page
+    assert "over the limit" in page
     # The screen keeps what was typed, and the server's running total says why.
     assert 'value="3 4 5"' in page
     assert "over the budget" in page
@@ -57,6 +58,10 @@ def test_five_paper_ballots_at_the_screen_one_over_budget_refused_all_counted(
     assert outcome.explanations["000001"].votes == 4
     assert outcome.explanations["000003"].votes == 0
     assert AuditLog.objects.filter(action="paper.enter").count() == 4
+
+    participation = Client().get(f"/api/processes/{voting_process.slug}/participation/").json()
+    assert participation["participants"] == 4
+    assert participation["by_channel"]["paper"] == 4
 
     close_voting(voting_process)
     results_publish(process=voting_process, actor=None)

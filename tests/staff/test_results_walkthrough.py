@@ -81,15 +81,16 @@ def test_close_count_review_override_publish_unpublish(
         reason="",
     )
     assert "Write the reason" in refused
-    step(
+    recorded = step(
         client,
         process,
         "override",
         pot=str(citywide(process).pk),
-        kind="add",
-        project="4",
+        kind="remove",
+        project="1",
         reason="The library roof cannot wait another year.",
     )
+    assert "The override is recorded with its reason." in recorded
     assert "The results are published." in step(client, process, "publish")
     process.refresh_from_db()
     assert process.results_published_at is not None
@@ -98,11 +99,12 @@ def test_close_count_review_override_publish_unpublish(
     results = Client().get(reverse("frontend:results", args=[process.slug])).content.decode()
     assert "The city adjusted the computed outcome" in results
     assert "The library roof cannot wait another year." in results
-    assert "the count did not fund it" in results
+    assert "the count funded it" in results
+    assert "Project 1 was not funded although the count funded it." in results
     api = Client().get(f"/api/processes/{process.slug}/results/").json()
     assert api["pots"][0]["overrides"][0]["reason"] == "The library roof cannot wait another year."
     csv_text = Client().get(reverse("frontend:results-csv", args=[process.slug])).content.decode()
-    assert any(line.split(",")[2] == "4" and ",yes," in line for line in csv_text.splitlines())
+    assert any(line.split(",")[2] == "1" and ",no," in line for line in csv_text.splitlines())
 
     no_reason = step(client, process, "unpublish", reason="  ")
     assert "Write the reason" in no_reason
