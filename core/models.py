@@ -27,6 +27,8 @@ class Channel(models.TextChoices):
     WEB = "web", _("Web")
     SMS = "sms", _("SMS")
     PAPER = "paper", _("Paper")
+    # A partner's client or a kiosk app calling the platform's API on a resident's behalf.
+    API = "api", _("API")
     IMPORT = "import", _("Imported")
 
 

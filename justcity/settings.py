@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "participation",
     "budgets",
     "sms",
+    "equity",
     "accounts",
     "frontend",
     "staff",
@@ -171,6 +172,28 @@ SMS_PUBLIC_NUMBER = env_str("SMS_PUBLIC_NUMBER", TWILIO_FROM_NUMBER)
 # Ballot-level open data (the .pb VOTES section) only for pots with at least this many
 # counted ballots: one ballot in a pot would show that voter's choices.
 EXPORT_MIN_BALLOTS = env_int("EXPORT_MIN_BALLOTS", 10)
+
+# --- equity: participation figures and scorecards -----------------------------------------
+# Every public figure (participation, scorecards, the funnel, their CSVs) hides a count
+# below this many residents, and any share, rate or index computed from such a cell.
+EQUITY_MIN_CELL = env_int("EQUITY_MIN_CELL", 10)
+# The self-report questions residents may answer (web after voting, SMS AGE) and their
+# closed lists of answers, in the order they are offered. The city sets them: age bands
+# by ``DEMOGRAPHIC_AGE_BANDS`` ("under_18,18_29,30_44,45_64,65_plus": "A_B" is A to B
+# years, "A_plus" A and over, "under_A" under A). Census counts per group
+# (``Neighbourhood.demographics``) use the keys "<question>.<answer>".
+DEMOGRAPHIC_QUESTIONS: dict[str, tuple[str, ...]] = {
+    "age_band": tuple(
+        env_list("DEMOGRAPHIC_AGE_BANDS", ["under_18", "18_29", "30_44", "45_64", "65_plus"])
+    ),
+    "gender": tuple(env_list("DEMOGRAPHIC_GENDERS", ["woman", "man", "nonbinary", "other"])),
+    "tenure": tuple(env_list("DEMOGRAPHIC_TENURES", ["renter", "owner", "other"])),
+}
+# A neighbourhood is "high need" for the ownership criterion when its need index is at
+# least this (1.0 is the city average).
+EQUITY_HIGH_NEED_INDEX = env_float("EQUITY_HIGH_NEED_INDEX", 1.2)
+# Accountability: a funded project is "reported on" with a delivery update this recent.
+EQUITY_UPDATE_DAYS = env_int("EQUITY_UPDATE_DAYS", 90)
 
 # --- maps -----------------------------------------------------------------------------
 # A third-party tile server sees every visitor's address and where they look. In

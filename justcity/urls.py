@@ -29,6 +29,7 @@ urlpatterns = [
     path("api/", include("budgets.api_urls")),
     path("api/", include("participation.api_urls")),
     path("api/", include("maps.api_urls")),
+    path("api/", include("equity.api_urls")),
     path("maps/", include("maps.urls")),
     path("sms/", include("sms.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -318,3 +320,47 @@ class PilotReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.pilot_id}: {self.period_start} to {self.period_end} ({self.channel})"
+
+
+class ParticipationKind(models.TextChoices):
+    """What a resident did. The funnel's steps group them: reached; engaged (text, idea,
+    comment, support); verified; voted."""
+
+    REACHED = "reached", _("Reached")
+    TEXT = "text", _("Texted")
+    IDEA = "idea", _("Proposed an idea")
+    COMMENT = "comment", _("Commented")
+    SUPPORT = "support", _("Supported an idea")
+    VERIFIED = "verified", _("Verified")
+    VOTE = "vote", _("Voted")
+
+
+class ParticipationFact(models.Model):
+    """That a resident took part in a process on a day, by a kind of act and a channel.
+
+    Kept apart from ballots so turnout counts residents (not pots) and the equity
+    figures cover every channel, and built so it cannot be joined to a ballot row:
+    a random UUID key (no id or sequence shared with ballots), the day but never the
+    time, and one row per (process, resident, kind, day) whatever the number of acts.
+    Row order on disk follows first writes; ``manage.py participation_shuffle``
+    rewrites the table in key order (random) so it does not line up with ballots.
+    Written only by ``participation.services.participation_record``."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    process = models.ForeignKey("core.Process", on_delete=models.CASCADE, related_name="+")
+    resident = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=10, choices=ParticipationKind.choices)
+    # The channel of that day's latest act of this kind: a resident who voted on the
+    # web and then on paper the same day is a paper voter, as the counted ballot is.
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    day = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["process", "kind", "resident", "day"], name="participation_fact_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} via {self.channel} on {self.day}"

@@ -13,6 +13,8 @@ from participation.models import (
     Comment,
     CommentStatus,
     ModerationDecision,
+    ParticipationFact,
+    ParticipationKind,
     Proposal,
     Resident,
 )
@@ -101,3 +103,14 @@ def resident_for_checked_identity_find(
     except ValueError:
         return None
     return Resident.objects.filter(checked_identity_hash=digest).first()
+
+
+def process_participant_count(process_id: int) -> int:
+    """Residents who voted in the process, each once however many pots they voted in
+    and on however many days: the turnout every page and the API show."""
+    return (
+        ParticipationFact.objects.filter(process_id=process_id, kind=ParticipationKind.VOTE)
+        .values("resident_id")
+        .distinct()
+        .count()
+    )

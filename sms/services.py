@@ -20,7 +20,12 @@ from django.utils.translation import gettext as _
 from core.models import Channel
 from maps.models import Neighbourhood
 from participation.identity import InvalidPhoneNumber, phone_hash, phone_normalise
-from participation.models import Resident
+from participation.models import ParticipationKind, Resident
+from participation.services.participation_record import (
+    participation_record_live,
+    participation_record_many,
+    processes_live_ids,
+)
 from participation.services.residents import (
     LANGUAGES,
     resident_for_phone,
@@ -223,6 +228,10 @@ def _converse(inbound: InboundMessage, *, e164: str, body: str) -> Outcome:
         throttled = _throttle(inbound)
         if throttled is not None:
             return throttled
+        # Texting is taking part (engaged, by SMS) in whatever process is going on.
+        participation_record_live(
+            resident=resident, kind=ParticipationKind.TEXT, channel=Channel.SMS
+        )
         conversation, new_conversation = conversation_for(resident=resident)
         return dispatch(
             Context(
@@ -306,6 +315,7 @@ def sms_broadcast(
     with transaction.atomic():
         broadcast = SmsBroadcast.objects.create(created_by=author, texts=clean)
         broadcast.neighbourhoods.set(neighbourhoods)
+        recipients = list(broadcast_recipients([n.pk for n in neighbourhoods]))
         rows = [
             OutboundMessage(
                 to_e164=resident.phone_e164,
@@ -316,9 +326,16 @@ def sms_broadcast(
                 status=OutboundStatus.QUEUED,
                 broadcast=broadcast,
             )
-            for resident in broadcast_recipients([n.pk for n in neighbourhoods]).iterator()
+            for resident in recipients
         ]
         created = OutboundMessage.objects.bulk_create(rows, batch_size=500)
+        # Everyone sent the notice was reached (by SMS) for the processes going on.
+        participation_record_many(
+            process_ids=processes_live_ids(),
+            resident_ids=[resident.pk for resident in recipients],
+            kind=ParticipationKind.REACHED,
+            channel=Channel.SMS,
+        )
         broadcast.recipients = len(created)
         broadcast.save(update_fields=["recipients"])
         schedule_sends(m.pk for m in created)

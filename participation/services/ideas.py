@@ -11,13 +11,21 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
 from core.live import broadcast_on_commit
-from core.models import PhaseKind, Process
+from core.models import Channel, PhaseKind, Process
 from core.selectors import process_phase_open
 from maps.locate import neighbourhood_at
 from maps.models import Neighbourhood
 from participation.errors import ParticipationError
-from participation.models import Comment, Proposal, ProposalStatus, Resident, Support
+from participation.models import (
+    Comment,
+    ParticipationKind,
+    Proposal,
+    ProposalStatus,
+    Resident,
+    Support,
+)
 from participation.posting_limits import COMMENT, IDEA, posting_limit_check
+from participation.services.participation_record import participation_record
 
 logger = logging.getLogger(__name__)
 
@@ -97,6 +105,9 @@ def proposal_submit(
             channel=channel,
             language=language or author.language,
         )
+        participation_record(
+            process=process, resident=author, kind=ParticipationKind.IDEA, channel=channel
+        )
     logger.info("proposal %s submitted via %s", proposal.pk, channel)
     return proposal
 
@@ -156,6 +167,12 @@ def comment_post(
         comment = Comment.objects.create(
             proposal=proposal, author=author, parent=parent, body=body, channel=channel
         )
+        participation_record(
+            process=proposal.process_id,
+            resident=author,
+            kind=ParticipationKind.COMMENT,
+            channel=channel,
+        )
     broadcast_on_commit(
         proposal.process_id,
         {
@@ -170,13 +187,19 @@ def comment_post(
     return comment
 
 
-def support_add(*, resident: Resident, proposal: Proposal) -> bool:
+def support_add(*, resident: Resident, proposal: Proposal, channel: str = Channel.WEB) -> bool:
     """Support an idea; idempotent. Returns True when a new support was recorded."""
     if proposal.status != ProposalStatus.APPROVED:
         raise ParticipationError("not_open", _("Only published ideas can be supported."))
     try:
         with transaction.atomic():
             Support.objects.create(resident=resident, proposal=proposal)
+            participation_record(
+                process=proposal.process_id,
+                resident=resident,
+                kind=ParticipationKind.SUPPORT,
+                channel=channel,
+            )
     except IntegrityError:
         return False
     return True
