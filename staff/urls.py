@@ -3,10 +3,12 @@
 
 from django.urls import path
 
-from staff.views import home
+from staff.views import home, pilots
 
 app_name = "staff"
 
 urlpatterns = [
     path("", home.staff_home, name="home"),
+    path("pilots/", pilots.pilot_list, name="pilots"),
+    path("pilots/<slug:slug>/", pilots.pilot_detail, name="pilot"),
 ]
