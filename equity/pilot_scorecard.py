@@ -8,6 +8,7 @@ or funding of its own: those criteria read "not applicable"."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 
@@ -43,12 +44,12 @@ def pilot_period_figures(reports: Iterable[PilotReport]) -> ParticipationFigures
 def pilot_scorecard(pilot: Pilot) -> Scorecard | None:
     """The scorecard of ``pilot``'s latest period, with earlier periods as its trend;
     None while it has reported nothing."""
-    periods: dict[tuple[object, object], list[PilotReport]] = defaultdict(list)
+    periods: dict[tuple[dt.date, dt.date], list[PilotReport]] = defaultdict(list)
     for report in pilot.reports.select_related("neighbourhood").order_by("period_start", "pk"):
         periods[(report.period_start, report.period_end)].append(report)
     if not periods:
         return None
-    ordered = sorted(periods.items(), key=lambda item: item[0])  # type: ignore[arg-type, return-value]
+    ordered = sorted(periods.items(), key=lambda item: item[0])
     labelled = [
         (f"{start}/{end}", f"{start} – {end}", pilot_period_figures(reports))
         for (start, end), reports in ordered

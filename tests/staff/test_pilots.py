@@ -57,7 +57,7 @@ def test_reporter_lists_only_their_pilot(reporter: Any, pilots: tuple[Pilot, Pil
 def test_reporter_cannot_open_or_rotate_another_pilot(
     reporter: Any, pilots: tuple[Pilot, Pilot]
 ) -> None:
-    mine, theirs = pilots
+    _mine, theirs = pilots
     before = pilot_token_rotate(pilot=theirs, actor=None)
     client = _client(reporter)
     assert client.get(f"/staff/pilots/{theirs.slug}/").status_code == 403
@@ -144,3 +144,14 @@ def test_public_page_shows_delivery_beside_the_scorecard(
     assert "120 participants" in html
     assert client.get("/pilots/").status_code == 200
     assert client.get("/pilots/nope/").status_code == 404
+
+
+@pytest.mark.parametrize(("language", "word"), [("es", "Pilotos"), ("fr", "Pilotes")])
+def test_pilot_pages_speak_spanish_and_french(
+    client: Any, reporter: Any, pilots: tuple[Pilot, Pilot], language: str, word: str
+) -> None:
+    client.cookies["django_language"] = language
+    assert word in client.get(f"/pilots/{pilots[0].slug}/").content.decode()
+    staff = _client(reporter)
+    staff.cookies["django_language"] = language
+    assert word in staff.get("/staff/pilots/").content.decode()
