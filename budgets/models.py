@@ -71,6 +71,8 @@ class Project(models.Model):
     )
     lat = models.FloatField(null=True, blank=True)
     lng = models.FloatField(null=True, blank=True)
+    # The reviewer's note on feasibility when the idea was costed (staff only).
+    feasibility_note = models.TextField(blank=True)
     # The id in an imported Pabulib file, kept verbatim so exports round-trip.
     external_id = models.CharField(max_length=100, blank=True)
     withdrawn = models.BooleanField(default=False)
