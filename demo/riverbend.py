@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -37,6 +37,7 @@ from participation.models import (
     Comment,
     Flag,
     ModerationDecision,
+    Pilot,
     Proposal,
     ProposalStatus,
     QueueReason,
@@ -45,6 +46,7 @@ from participation.models import (
 from participation.services.roles_sync import roles_sync
 from sms.project_updates import project_delivery_update
 from sms.services import sms_receive
+from participation.services.pilots import PilotReportInput, pilot_report_submit
 
 SEED = 2027
 PROCESS_SLUG = "riverbend-2027"
@@ -820,3 +822,71 @@ def _project(
         },
     )
     return project
+
+
+PILOT_SLUG = "solar-bus-shelters"
+PILOT_REPORTER_USERNAME = "demo-pilot-reporter"
+
+
+def demo_pilot_load(process: Process) -> Pilot:
+    """One pilot with three months of reports: the team delivering the solar bus
+    shelters (linked to that project), a reporter account on its team, and reports by
+    channel and neighbourhood written through the same service as the API. Idempotent:
+    the same reports again change nothing."""
+    project = Project.objects.filter(
+        process=process, title_en="Solar bus shelters with live arrival screens"
+    ).first()
+    pilot, _ = Pilot.objects.update_or_create(
+        slug=PILOT_SLUG,
+        defaults={
+            "name": "Solar bus shelters",
+            "description": (
+                "The team building the solar bus shelters reports who joined its design "
+                "walks and stop surveys, by channel and neighbourhood."
+            ),
+            "process": process,
+        },
+    )
+    if project is not None and project.pilot_id != pilot.pk:
+        Project.objects.filter(pilot=pilot).exclude(pk=project.pk).update(pilot=None)
+        project.pilot = pilot
+        project.save(update_fields=["pilot"])
+    reporter, created = get_user_model().objects.get_or_create(
+        username=PILOT_REPORTER_USERNAME, defaults={"is_staff": True}
+    )
+    if created or not reporter.check_password(STAFF_PASSWORD):
+        reporter.set_password(STAFF_PASSWORD)
+        reporter.save()
+    reporter.user_permissions.add(
+        Permission.objects.get(codename="report_pilot", content_type__app_label="participation")
+    )
+    pilot.reporters.add(reporter)
+
+    places = list(Neighbourhood.objects.order_by("name")[:3])
+    months = [
+        (dt.date(2027, m, 1), dt.date(2027, m, 28 if m == 2 else 30 + (m % 2))) for m in (1, 2, 3)
+    ]
+    for index, (start, end) in enumerate(months):
+        for offset, place in enumerate(places):
+            for channel, base in (("in_person", 40), ("sms", 25), ("paper", 12)):
+                participants = base + 6 * index + 3 * offset
+                pilot_report_submit(
+                    pilot=pilot,
+                    data=PilotReportInput(
+                        period_start=start,
+                        period_end=end,
+                        neighbourhood=place.slug,
+                        channel=channel,
+                        participants=participants,
+                        participants_by_group={
+                            "gender.woman": participants // 2 + index,
+                            "gender.man": participants // 2 - 2,
+                            "age_band.65_plus": participants // 4,
+                        },
+                        metrics={
+                            "walks": {"value": 2 + index, "unit": "design walks"},
+                            "surveys": {"value": participants * 2, "unit": "stop surveys"},
+                        },
+                    ),
+                )
+    return pilot

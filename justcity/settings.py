@@ -355,6 +355,17 @@ STORAGES = {
 }
 
 # --- API --------------------------------------------------------------------------------
+
+
+def _throttle_rate(name: str, default: str) -> str:
+    """A DRF rate ("300/min"); refused at start-up, not at the first request, when bad."""
+    value = env_str(name, default)
+    count, _sep, period = value.partition("/")
+    if not count.isdigit() or period[:1] not in {"s", "m", "h", "d"}:
+        raise ImproperlyConfigured(f"{name} must look like 300/min (got {value!r})")
+    return value
+
+
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -369,9 +380,9 @@ REST_FRAMEWORK = {
         "rest_framework.throttling.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
-        "anon": env_str("API_THROTTLE_ANON", "300/min"),
-        "user": env_str("API_THROTTLE_USER", "600/min"),
-        "pilot_reports": env_str("API_THROTTLE_PILOT_REPORTS", "60/min"),
+        "anon": _throttle_rate("API_THROTTLE_ANON", "300/min"),
+        "user": _throttle_rate("API_THROTTLE_USER", "600/min"),
+        "pilot_reports": _throttle_rate("API_THROTTLE_PILOT_REPORTS", "60/min"),
     },
     # How many proxies in front of us set X-Forwarded-For. 0: REMOTE_ADDR is the client
     # (daphne --proxy-headers has already taken it from the proxy's header); DRF's

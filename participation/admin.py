@@ -114,6 +114,10 @@ class AuditLogAdmin(SafeModelAdmin):
 class PilotAdmin(SafeModelAdmin):
     list_display = ["name", "process", "neighbourhood", "active"]
     prepopulated_fields = {"slug": ["name"]}
+    # The token is issued by `manage.py pilot_token` or /staff/pilots/, never typed here.
+    exclude = ["token_hash"]
+    readonly_fields = ["token_issued_at"]
+    filter_horizontal = ["reporters"]
 
 
 @admin.register(PilotReport)

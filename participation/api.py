@@ -19,7 +19,7 @@ from rest_framework.authentication import BaseAuthentication, get_authorization_
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle
+from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle
 from rest_framework.views import APIView
 
 from core.api_pagination import GeoJsonPagination
@@ -138,6 +138,18 @@ class PilotTokenScheme(OpenApiAuthenticationExtension):
         return {"type": "http", "scheme": "bearer"}
 
 
+class PilotRateThrottle(SimpleRateThrottle):
+    """Reports per pilot (the ``pilot_reports`` rate), whichever address they come from;
+    runs after authentication, so only a valid token is counted here."""
+
+    scope = "pilot_reports"
+
+    def get_cache_key(self, request: Request, view: Any) -> str | None:
+        if not isinstance(request.auth, Pilot):
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": request.auth.pk}
+
+
 class HasPilotToken(BasePermission):
     def has_permission(self, request: Request, view: Any) -> bool:
         return isinstance(request.auth, Pilot)
@@ -154,7 +166,7 @@ class PilotReportIn(serializers.Serializer[Any]):
 
     period_start = serializers.DateField()
     period_end = serializers.DateField()
-    neighbourhood = serializers.SlugField(max_length=200, allow_null=True)
+    neighbourhood = serializers.SlugField(max_length=200, allow_null=True, default=None)
     channel = serializers.ChoiceField(choices=PilotChannel.choices)
     participants = serializers.IntegerField(min_value=0, max_value=100_000_000)
     participants_by_group = serializers.DictField(
@@ -206,8 +218,7 @@ class PilotReportOut(serializers.ModelSerializer[PilotReport]):
 class PilotReportCreate(APIView):
     authentication_classes = [PilotTokenAuthentication]
     permission_classes = [HasPilotToken]
-    throttle_classes = [AnonRateThrottle, ScopedRateThrottle]
-    throttle_scope = "pilot_reports"
+    throttle_classes = [AnonRateThrottle, PilotRateThrottle]
 
     @extend_schema(
         request=PilotReportIn,

@@ -5,7 +5,7 @@ as every kind of outsider."""
 
 from django.urls import path
 
-from staff.views import audit, codes, delivery, home, kiosk, mfa, moderation, paper, results, review
+from staff.views import audit, codes, delivery, home, kiosk, mfa, moderation, paper, pilots, results, review
 
 app_name = "staff"
 
@@ -24,6 +24,8 @@ urlpatterns = [
     path("projects/<int:pk>/delivery/", delivery.delivery_update, name="delivery-update"),
     path("processes/<slug:slug>/results/", results.results_walkthrough, name="results"),
     path("processes/<slug:slug>/results/<str:step>/", results.results_step, name="results-step"),
+    path("pilots/", pilots.pilot_list, name="pilots"),
+    path("pilots/<slug:slug>/", pilots.pilot_detail, name="pilot"),
     path("moderation/", moderation.moderation_queue_page, name="moderation"),
     path("moderation/decide/", moderation.moderation_decide, name="moderation-decide"),
     path("moderation/bulk/", moderation.moderation_bulk, name="moderation-bulk"),

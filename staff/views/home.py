@@ -22,6 +22,7 @@ PAGE_TITLES = {
     "mfa": _("Your authenticator (second factor)"),
     "moderation": _("Moderation queue"),
     "review": _("Review and costing"),
+    "pilots": _("Pilots: reports and API tokens"),
 }
 
 

@@ -5,7 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from demo.riverbend import PROCESS_SLUG, STAFF_USERNAME, demo_city_load
+from demo.riverbend import PROCESS_SLUG, STAFF_USERNAME, demo_city_load, demo_pilot_load
 
 
 class Command(BaseCommand):
@@ -25,9 +25,11 @@ class Command(BaseCommand):
                 "with a published password. Pass --allow-production to insist."
             )
         process = demo_city_load()
+        pilot = demo_pilot_load(process)
         if options["verbosity"] > 0:
             self.stdout.write(
                 f"Demo city ready: {process.projects.count()} projects, "
                 f"{process.pots.count()} pots; process /processes/{PROCESS_SLUG}/; "
-                f"staff logins: {STAFF_USERNAME} and one per role (manage.py demo_logins)."
+                f"staff logins: {STAFF_USERNAME} and one per role (manage.py demo_logins); "
+                f"pilot /pilots/{pilot.slug}/."
             )
