@@ -414,6 +414,13 @@ def no_such_idea_text(proposal_id: int) -> str:
     return finish(_("There is no idea #%(id)d.") % {"id": proposal_id})
 
 
+def comment_pending_text(proposal_id: int) -> str:
+    return finish(
+        _("Thank you. Your comment on idea #%(id)d is shown once a moderator reviews it.")
+        % {"id": proposal_id}
+    )
+
+
 def comment_posted_text(proposal_id: int) -> str:
     return finish(_("Your comment on idea #%(id)d was posted.") % {"id": proposal_id})
 
