@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from modeltranslation.admin import TranslationAdmin
 
 from maps.models import Neighbourhood
-from participation.access import proposals_for_staff
+from participation.access import moderator_neighbourhood_ids, proposals_for_staff
 from participation.admin_base import SafeModelAdmin
 from participation.models import (
     AuditLog,
@@ -55,6 +55,12 @@ class CommentAdmin(SafeModelAdmin):
     list_display = ["id", "proposal", "status", "created_at"]
     list_filter = ["status"]
     readonly_fields = ["status", "queued_at", "queue_reason"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Comment]:
+        # A moderator scoped to neighbourhoods sees only their comments here too.
+        rows = super().get_queryset(request)
+        scope = moderator_neighbourhood_ids(request.user)
+        return rows if scope is None else rows.filter(proposal__neighbourhood_id__in=scope)
 
 
 class _ReadOnlyAdmin(SafeModelAdmin):

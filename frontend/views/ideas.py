@@ -29,7 +29,14 @@ from participation.access import (
     proposal_gone_for_visitor,
 )
 from participation.errors import ParticipationError
-from participation.models import Comment, ModerationDecision, Proposal, ProposalStatus, Support
+from participation.models import (
+    Comment,
+    CommentStatus,
+    ModerationDecision,
+    Proposal,
+    ProposalStatus,
+    Support,
+)
 from participation.services.flags import flag_raise
 from participation.services.ideas import (
     BODY_MAX,
@@ -305,7 +312,12 @@ def comment_create(request: HttpRequest, pk: int) -> HttpResponse:
                 form.add_error("body", str(exc.message))
                 status = _status(exc)
             else:
-                messages.success(request, _("Your comment is posted."))
+                if comment.status == CommentStatus.PENDING:
+                    messages.success(
+                        request, _("Thank you. Your comment is shown once a moderator reviews it.")
+                    )
+                else:
+                    messages.success(request, _("Your comment is posted."))
                 return HttpResponseRedirect(f"{page}#comment-{comment.pk}")
     if parent_id.isdigit():
         # A reply: show the error inside that comment's reply form, text kept.

@@ -32,7 +32,7 @@ from maps.models import Neighbourhood
 from participation.access import proposal_for_resident
 from participation.demographics import DEMOGRAPHIC_QUESTIONS
 from participation.errors import ParticipationError
-from participation.models import Resident
+from participation.models import CommentStatus, Resident
 from participation.services.flags import flag_raise
 from participation.services.ideas import TITLE_MAX, comment_post, proposal_submit
 from participation.services.residents import (
@@ -530,9 +530,13 @@ def _comment(ctx: Context, command: Command) -> Outcome:
         return _out(Kind.COMMENT, replies.no_such_idea_text(proposal_id))
     try:
         with transaction.atomic():
-            comment_post(author=ctx.resident, proposal=proposal, body=text, channel=Channel.SMS)
+            comment = comment_post(
+                author=ctx.resident, proposal=proposal, body=text, channel=Channel.SMS
+            )
     except ParticipationError as exc:
         return _out(Kind.COMMENT, replies.refused_text(str(exc)))
+    if comment.status == CommentStatus.PENDING:
+        return _out(Kind.COMMENT, replies.comment_pending_text(proposal_id))
     if ref.idea:
         return _out(Kind.COMMENT, replies.comment_posted_text(proposal_id))
     return _out(Kind.COMMENT, replies.project_comment_posted_text(ref.number))

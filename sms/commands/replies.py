@@ -433,6 +433,13 @@ def no_such_idea_text(proposal_id: int) -> str:
     return finish(_("There is no idea %(ref)s.") % {"ref": idea_ref(proposal_id)})
 
 
+def comment_pending_text(proposal_id: int) -> str:
+    return finish(
+        _("Thank you. Your comment on idea #%(id)d is shown once a moderator reviews it.")
+        % {"id": proposal_id}
+    )
+
+
 def comment_posted_text(proposal_id: int) -> str:
     return finish(_("Your comment on idea %(ref)s was posted.") % {"ref": idea_ref(proposal_id)})
 
