@@ -38,7 +38,9 @@ run: messages demo
 	@echo ""
 	@echo "  Just City is starting on http://$(HOST):$(PORT)/"
 	@echo "    demo process:  http://$(HOST):$(PORT)/processes/riverbend-2027/"
-	@echo "    staff admin:   http://$(HOST):$(PORT)/admin/   (login: demo-staff / demo-staff-password)"
+	@echo "    staff pages:   http://$(HOST):$(PORT)/staff/   admin: http://$(HOST):$(PORT)/admin/"
+	@echo "    staff logins (one per role; set up a TOTP authenticator at /staff/mfa/):"
+	@$(PY) manage.py demo_logins
 	@echo "    health:        http://$(HOST):$(PORT)/healthz"
 	@echo ""
 	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) justcity.asgi:application
@@ -49,7 +51,7 @@ lint: $(VENV)/.installed-dev
 	$(VENV)/bin/lint-imports --no-cache
 
 typecheck: $(VENV)/.installed-dev
-	$(VENV)/bin/mypy maps core participation budgets sms accounts frontend staff demo justcity
+	$(VENV)/bin/mypy maps core participation budgets sms equity accounts frontend staff demo justcity
 
 # Browser tests run in their own pytest call: Playwright's sync API keeps an event loop
 # for the session, which breaks async tests collected after it (GOTCHAS.md).

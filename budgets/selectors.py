@@ -8,10 +8,11 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from budgets.ballot_limits import BallotLimits, ballot_limits
 from budgets.models import (
     Ballot,
     BallotVoid,
@@ -29,14 +30,14 @@ from core.models import Channel, PotFormula, Process
 from maps.models import Neighbourhood
 from maps.selectors import neighbourhoods_feature_collection
 from participation.models import Resident
+from participation.selectors import process_participant_count
 
 
 def process_turnout(process: Process) -> int:
-    """Counted ballot-holders of the process: distinct voter pseudonyms. Pseudonyms are
-    per pot, so in a process with a city-wide and neighbourhood pots a resident who voted
-    in both counts twice; exact per-resident turnout would need a link between pots,
-    which secrecy rules out."""
-    return Ballot.objects.filter(process=process).counted().values("voter").distinct().count()
+    """Residents who have voted in the process, each once: read from the participation
+    record (one row per resident and day, never joined to ballots), so a resident who
+    voted in the city-wide and a neighbourhood pot counts once."""
+    return process_participant_count(process.pk)
 
 
 def projects_on_ballot(process: Process) -> QuerySet[Project]:
@@ -106,6 +107,25 @@ def resident_delivery_notices(resident: Resident, limit: int = 50) -> list[Deliv
     return notices
 
 
+def process_neighbourhood_ids(process: Process) -> set[int]:
+    """The neighbourhoods a process covers: those with a pot of their own. A process
+    with none (only a city-wide pot, as an imported Pabulib election) covers no district
+    on the map and has no split of money between neighbourhoods."""
+    return set(
+        Pot.objects.filter(process=process, neighbourhood__isnull=False).values_list(
+            "neighbourhood_id", flat=True
+        )
+    )
+
+
+def process_covers(process: Process, neighbourhood_id: int | None) -> bool:
+    """Whether a resident of ``neighbourhood_id`` has something to vote on in
+    ``process``: a city-wide-only process covers everyone; otherwise their
+    neighbourhood needs a pot."""
+    covered = process_neighbourhood_ids(process)
+    return not covered or neighbourhood_id in covered
+
+
 def process_map_data(process: Process) -> dict[str, Any]:
     """Everything the process map draws, as one JSON-safe dict (neighbourhood boundaries
     and project points). Rendered with json_script, so the page needs no extra request."""
@@ -123,7 +143,10 @@ def process_map_data(process: Process) -> dict[str, Any]:
         for p in projects_on_ballot(process)
         if p.lat is not None and p.lng is not None
     ]
-    return {"neighbourhoods": neighbourhoods_feature_collection(), "projects": projects}
+    return {
+        "neighbourhoods": neighbourhoods_feature_collection(process_neighbourhood_ids(process)),
+        "projects": projects,
+    }
 
 
 @dataclass(frozen=True)
@@ -269,4 +292,43 @@ def resident_receipts(resident_id: int) -> list[ResidentBallotReceipts]:
             ],
         )
         for ballot in ballots
+    ]
+
+
+# --- the pots on a resident's ballot (web ballot, kiosk) ----------------------------
+
+
+@dataclass(frozen=True)
+class BallotPot:
+    """One pot on a resident's ballot, with the limits the budget meter shows."""
+
+    pot: Pot
+    projects: list[Project]
+    limits: BallotLimits
+
+    @property
+    def cap(self) -> Decimal | None:
+        """Approval: the most one ballot may spend in this pot."""
+        return self.limits.spending_cap
+
+    @property
+    def is_local(self) -> bool:
+        return self.pot.neighbourhood_id is not None
+
+
+def ballot_pots(process: Process, resident: Resident) -> list[BallotPot]:
+    """The pots ``resident`` may vote in: city-wide and their own neighbourhood's."""
+    # One query: the pots come with their projects (a pot with none is not shown).
+    projects = projects_on_ballot(process).filter(
+        Q(pot__neighbourhood__isnull=True) | Q(pot__neighbourhood_id=resident.neighbourhood_id)
+    )
+    pots: dict[int, Pot] = {}
+    by_pot: dict[int, list[Project]] = {}
+    for project in projects:
+        pots.setdefault(project.pot_id, project.pot)
+        by_pot.setdefault(project.pot_id, []).append(project)
+    # City-wide first, then the neighbourhood's.
+    return [
+        BallotPot(pot=pot, projects=by_pot[pot.pk], limits=ballot_limits(process, pot))
+        for pot in sorted(pots.values(), key=lambda p: (p.neighbourhood_id is not None, p.name))
     ]

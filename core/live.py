@@ -43,6 +43,11 @@ class LiveEvent(TypedDict):
 
 EventSource = LiveEvent | Callable[[], LiveEvent]
 
+# The staff moderation queue's group: events name items by kind, id and neighbourhood
+# only (never their text); the staff consumer relays each to moderators whose scope
+# covers it.
+MODERATION_GROUP = "staff.moderation"
+
 
 def process_group(process_id: int) -> str:
     return f"process.{process_id}"
@@ -53,34 +58,40 @@ def _message(event: LiveEvent) -> dict[str, Any]:
 
 
 def broadcast(process_id: int, event: LiveEvent) -> bool:
-    """Send now, from sync code, waiting at most ``LIVE_REDIS_TIMEOUT``. Returns False
-    (and logs) when the channel layer is unavailable."""
+    """Send now to the process's group. Returns False (and logs) when the channel
+    layer is unavailable."""
+    return broadcast_to_group(process_group(process_id), event)
+
+
+def broadcast_to_group(group: str, event: LiveEvent) -> bool:
+    """Send ``event`` to a named group now, from sync code, waiting at most
+    ``LIVE_REDIS_TIMEOUT``; False (and logged) when the layer is down."""
     layer = get_channel_layer()
     if layer is None:
         return False
 
     async def send() -> None:
         await asyncio.wait_for(
-            layer.group_send(process_group(process_id), _message(event)),
-            settings.LIVE_REDIS_TIMEOUT,
+            layer.group_send(group, _message(event)), settings.LIVE_REDIS_TIMEOUT
         )
 
     try:
         async_to_sync(send)()
     except Exception as exc:
         # Expected while Redis is down: one line, no traceback.
-        logger.warning(
-            "live event %s for process %s not delivered: %r", event["kind"], process_id, exc
-        )
+        logger.warning("live event %s for %s not delivered: %r", event["kind"], group, exc)
         return False
     return True
 
 
-def _build(process_id: int, event: EventSource) -> LiveEvent | None:
+Deliver = Callable[[LiveEvent], bool]
+
+
+def _build(group: str, event: EventSource) -> LiveEvent | None:
     try:
         return event() if callable(event) else event
     except Exception:
-        logger.warning("live event for process %s not built", process_id, exc_info=True)
+        logger.warning("live event for %s not built", group, exc_info=True)
         return None
 
 
@@ -89,7 +100,9 @@ class LiveDispatcher:
     ``LIVE_REDIS_TIMEOUT``."""
 
     def __init__(self) -> None:
-        self.queue: queue.Queue[tuple[int, str | None, EventSource]] = queue.Queue(QUEUE_SIZE)
+        self.queue: queue.Queue[tuple[str, str | None, EventSource, Deliver]] = queue.Queue(
+            QUEUE_SIZE
+        )
         self.dropped = 0
         self.sent = 0
         self.failed = 0
@@ -98,10 +111,12 @@ class LiveDispatcher:
         self._thread = threading.Thread(target=self._run, name="live-events", daemon=True)
         self._thread.start()
 
-    def submit(self, process_id: int, event: EventSource, coalesce: str | None) -> None:
+    def submit(
+        self, group: str, event: EventSource, coalesce: str | None, deliver: Deliver
+    ) -> None:
         self._idle.clear()
         try:
-            self.queue.put_nowait((process_id, coalesce, event))
+            self.queue.put_nowait((group, coalesce, event, deliver))
         except queue.Full:
             self.dropped += 1
             if self.dropped % 100 == 1:
@@ -120,25 +135,25 @@ class LiveDispatcher:
                 except queue.Empty:
                     break
             # Keep the order of events, but only the last of each coalesced kind.
-            last: dict[tuple[int, str], int] = {}
-            for index, (process_id, key, _event) in enumerate(batch):
+            last: dict[tuple[str, str], int] = {}
+            for index, (group, key, _event, _deliver) in enumerate(batch):
                 if key is not None:
-                    last[(process_id, key)] = index
-            for index, (process_id, key, event) in enumerate(batch):
-                if key is not None and last[(process_id, key)] != index:
+                    last[(group, key)] = index
+            for index, (group, key, event, deliver) in enumerate(batch):
+                if key is not None and last[(group, key)] != index:
                     continue
-                self._send(process_id, event)
+                self._send(group, event, deliver)
             # The thread's own connection (the turnout count) goes back to the pool.
             close_old_connections()
             connections.close_all()
             if self.queue.empty():
                 self._idle.set()
 
-    def _send(self, process_id: int, event: EventSource) -> None:
-        payload = _build(process_id, event)
+    def _send(self, group: str, event: EventSource, deliver: Deliver) -> None:
+        payload = _build(group, event)
         if payload is None:
             return
-        if broadcast(process_id, payload):
+        if deliver(payload):
             self.sent += 1
         else:
             self.failed += 1
@@ -164,20 +179,33 @@ def live_events_wait(timeout: float = 5.0) -> bool:
     return _dispatcher is None or _dispatcher_pid != os.getpid() or _dispatcher.wait_idle(timeout)
 
 
+def _on_commit(group: str, event: EventSource, coalesce: str | None, deliver: Deliver) -> None:
+    def send() -> None:
+        if isinstance(get_channel_layer(), InMemoryChannelLayer):
+            payload = _build(group, event)
+            if payload is not None:
+                deliver(payload)
+            return
+        live_dispatcher().submit(group, event, coalesce, deliver)
+
+    transaction.on_commit(send)
+
+
 def broadcast_on_commit(
     process_id: int, event: EventSource, *, coalesce: str | None = None
 ) -> None:
-    """Broadcast after the current transaction commits, off the request path. ``event``
-    may be a function building it then, so reads it needs (turnout) run after commit,
-    outside the writer's locks, and see the committed state. Events with the same
-    ``coalesce`` key for one process may be merged into the latest."""
+    """Broadcast to the process's group after the current transaction commits, off the
+    request path. ``event`` may be a function building it then, so reads it needs
+    (turnout) run after commit, outside the writer's locks, and see the committed
+    state. Events with the same ``coalesce`` key for one process may be merged into the
+    latest."""
+    # Looked up when sent, so the one ``broadcast`` is what every event goes through.
+    _on_commit(
+        process_group(process_id), event, coalesce, lambda payload: broadcast(process_id, payload)
+    )
 
-    def send() -> None:
-        if isinstance(get_channel_layer(), InMemoryChannelLayer):
-            payload = _build(process_id, event)
-            if payload is not None:
-                broadcast(process_id, payload)
-            return
-        live_dispatcher().submit(process_id, event, coalesce)
 
-    transaction.on_commit(send)
+def broadcast_to_group_on_commit(group: str, event: LiveEvent) -> None:
+    """``broadcast_to_group`` after the current transaction commits (a rolled-back
+    write announces nothing), off the request path."""
+    _on_commit(group, event, None, lambda payload: broadcast_to_group(group, payload))

@@ -27,6 +27,8 @@ class Channel(models.TextChoices):
     WEB = "web", _("Web")
     SMS = "sms", _("SMS")
     PAPER = "paper", _("Paper")
+    # A partner's client or a kiosk app calling the platform's API on a resident's behalf.
+    API = "api", _("API")
     IMPORT = "import", _("Imported")
 
 
@@ -85,6 +87,14 @@ class ProcessQuerySet(models.QuerySet["Process"]):
         return self.filter(pk__in=open_phases.values("process_id"))
 
 
+class CommentModeration(models.TextChoices):
+    """When a process's comments are shown: at once (moderators review them after, in
+    the queue), or only once a moderator approved each one."""
+
+    POST = "post", _("Post-moderated: shown at once, reviewed after")
+    PRE = "pre", _("Pre-moderated: shown after review")
+
+
 class Process(models.Model):
     """A participatory budgeting round: phases, pots, projects on the ballot, the ballot
     rules and the tally rule. Ballot limits live here and are read by one function,
@@ -106,6 +116,13 @@ class Process(models.Model):
     max_total_points = models.PositiveSmallIntegerField(null=True, blank=True)
     rule = models.CharField(max_length=32, choices=TallyRule.choices, default=TallyRule.GREEDY)
     min_votes_threshold = models.PositiveIntegerField(null=True, blank=True)
+    # Every rule (greedy, Equal Shares and its completion) leaves a project with fewer
+    # supporters than this unfunded, whatever money is left: at least 1, so a project
+    # nobody chose is never bought (budgets/rules/min_supporters.py).
+    min_supporters = models.PositiveSmallIntegerField(
+        default=1,
+        help_text=_("A project needs at least this many supporters to be funded (1 or more)."),
+    )
     pot_formula = models.CharField(
         max_length=16, choices=PotFormula.choices, default=PotFormula.POPULATION
     )
@@ -115,6 +132,9 @@ class Process(models.Model):
     )
     currency = models.CharField(max_length=3, default="USD")
     results_published_at = models.DateTimeField(null=True, blank=True)
+    comment_moderation = models.CharField(
+        max_length=4, choices=CommentModeration.choices, default=CommentModeration.POST
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = ProcessQuerySet.as_manager()
@@ -123,11 +143,17 @@ class Process(models.Model):
         db_table = "budgets_process"
         verbose_name_plural = "processes"
         ordering = ["-created_at"]
+        permissions = [
+            ("publish_results", "Can close voting, count, review, publish and override results"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(max_projects__isnull=True)
                 | Q(max_projects__gte=models.F("min_projects")),
                 name="process_max_projects_gte_min",
+            ),
+            models.CheckConstraint(
+                condition=Q(min_supporters__gte=1), name="process_min_supporters_at_least_one"
             ),
         ]
 

@@ -7,11 +7,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from budgets.ballot_limits import BallotLimits, ballot_limits
 from budgets.models import Ballot, ImplementationStatus, Pot, Project
 from budgets.pseudonyms import ballot_pseudonym
 from budgets.selectors import projects_on_ballot
@@ -152,6 +151,8 @@ class CommentNode:
     comment: Comment
     hidden: bool
     replies: list[CommentNode] = field(default_factory=list)
+    # The viewer's own comment awaiting a moderator (pre-moderated process).
+    pending: bool = False
     # Filled by the page when a reply to this comment was refused: shown in its form.
     reply_error: str = ""
     reply_text: str = ""
@@ -162,12 +163,22 @@ class CommentNode:
 COMMENT_MAX_DEPTH = 6
 
 
-def comment_tree(proposal: Proposal) -> list[CommentNode]:
+def comment_tree(proposal: Proposal, viewer: Resident | None = None) -> list[CommentNode]:
     """Threaded comments, oldest first at each level. A hidden comment keeps its place
-    (as "hidden") only when it has visible replies, so the thread still reads."""
-    comments = list(proposal.comments.order_by("created_at", "pk"))
+    (as "hidden") only when it has visible replies, so the thread still reads. A comment
+    awaiting review is shown to its author only (``viewer``), marked as such."""
+    comments = [
+        c
+        for c in proposal.comments.order_by("created_at", "pk")
+        if c.status != CommentStatus.PENDING or (viewer is not None and c.author_id == viewer.pk)
+    ]
     nodes = {
-        c.pk: CommentNode(comment=c, hidden=c.status != CommentStatus.VISIBLE) for c in comments
+        c.pk: CommentNode(
+            comment=c,
+            hidden=c.status == CommentStatus.HIDDEN,
+            pending=c.status == CommentStatus.PENDING,
+        )
+        for c in comments
     }
     depth: dict[int, int] = {}
     attach_to: dict[int, int | None] = {}
@@ -213,42 +224,6 @@ def visible_comment_count(proposal: Proposal) -> int:
 
 
 # --- ballots ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class BallotPot:
-    """One pot on a resident's ballot, with the limits the budget meter shows."""
-
-    pot: Pot
-    projects: list[Project]
-    limits: BallotLimits
-
-    @property
-    def cap(self) -> Decimal | None:
-        """Approval: the most one ballot may spend in this pot."""
-        return self.limits.spending_cap
-
-    @property
-    def is_local(self) -> bool:
-        return self.pot.neighbourhood_id is not None
-
-
-def ballot_pots(process: Process, resident: Resident) -> list[BallotPot]:
-    """The pots ``resident`` may vote in: city-wide and their own neighbourhood's."""
-    # One query: the pots come with their projects (a pot with none is not shown).
-    projects = projects_on_ballot(process).filter(
-        Q(pot__neighbourhood__isnull=True) | Q(pot__neighbourhood_id=resident.neighbourhood_id)
-    )
-    pots: dict[int, Pot] = {}
-    by_pot: dict[int, list[Project]] = {}
-    for project in projects:
-        pots.setdefault(project.pot_id, project.pot)
-        by_pot.setdefault(project.pot_id, []).append(project)
-    # City-wide first, then the neighbourhood's.
-    return [
-        BallotPot(pot=pot, projects=by_pot[pot.pk], limits=ballot_limits(process, pot))
-        for pot in sorted(pots.values(), key=lambda p: (p.neighbourhood_id is not None, p.name))
-    ]
 
 
 def process_has_local_pots(process: Process) -> bool:

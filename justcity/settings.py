@@ -4,6 +4,7 @@ default; ``DJANGO_ENV=production`` turns the defaults into refusals (see
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +46,8 @@ INSTALLED_APPS = [
     "modeltranslation",
     # SimpleAdminConfig: django-leaflet's admin module imports GeoDjango (GDAL), which we
     # do not use; autodiscovery would import it. Admin classes are registered explicitly.
-    "django.contrib.admin.apps.SimpleAdminConfig",
+    # Ours is SimpleAdminConfig with the staff site (password + TOTP, accounts.admin_site).
+    "accounts.apps.StaffAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -54,13 +56,19 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    # Swagger UI's files from our own static: the API docs page works offline (no CDN).
+    "drf_spectacular_sidecar",
     "channels",
     "leaflet",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
     "maps",
     "core",
     "participation",
     "budgets",
     "sms",
+    "equity",
     "accounts",
     "frontend",
     "staff",
@@ -83,10 +91,17 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): signed in with a second factor in this session.
+    "django_otp.middleware.OTPMiddleware",
+    # ...and a session without the second factor it needs is anonymous everywhere.
+    "accounts.staff_mfa_middleware.StaffMfaMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    # Last, so its process_exception sees a view's database outage first: 503, not 500.
+    # Near the end, so its process_exception sees a view's database outage first: 503,
+    # not 500 (AxesMiddleware below has no process_exception).
     "justcity.unavailable.DatabaseUnavailableMiddleware",
+    # Last, as django-axes requires: turns a locked-out sign-in into its 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "justcity.urls"
@@ -204,6 +219,11 @@ SMS_DEFAULT_REGION = env_str("SMS_DEFAULT_REGION", "US")
 SMS_SENDS_PER_SECOND = env_float("SMS_SENDS_PER_SECOND", 10.0)
 # Texts acted upon per number per minute; more are recorded, not acted on (one warning).
 SMS_INBOUND_PER_MINUTE = env_int("SMS_INBOUND_PER_MINUTE", 10)
+# Whether the gateway itself answers the standard opt-out and opt-in words (Twilio's
+# Advanced Opt-Out does: STOP, START, ...). Then we record them and send no second
+# reply; our Spanish and French words, which the gateway does not know, we still
+# confirm. Off (the default for other backends): we confirm every STOP and START.
+SMS_PROVIDER_HANDLES_OPT_OUT = env_bool("SMS_PROVIDER_HANDLES_OPT_OUT", "twilio" in SMS_BACKEND)
 # Seconds one gateway API call may take; a send never holds a worker longer.
 SMS_HTTP_TIMEOUT = env_float("SMS_HTTP_TIMEOUT", 10.0)
 # A row left "sending" this many seconds was orphaned by a dead worker: the sweeper puts
@@ -233,6 +253,14 @@ if WEB_MAX_CONCURRENT < 1:
 # (participation.posting_limits); 0 turns a limit off.
 IDEAS_PER_HOUR = env_int("IDEAS_PER_HOUR", 5)
 COMMENTS_PER_HOUR = env_int("COMMENTS_PER_HOUR", 30)
+# Flags one resident may raise per hour (web and SMS together); 0 turns the limit off.
+FLAGS_PER_HOUR = env_int("FLAGS_PER_HOUR", 10)
+
+# --- moderation ---------------------------------------------------------------------------
+# Open resident flags that put an idea or comment back in the moderation queue.
+MODERATION_FLAG_THRESHOLD = env_int("MODERATION_FLAG_THRESHOLD", 3)
+if MODERATION_FLAG_THRESHOLD < 1:
+    raise ImproperlyConfigured("MODERATION_FLAG_THRESHOLD must be at least 1")
 # --- the city ---------------------------------------------------------------------------
 # Named on printed letters and ballots and in open-data exports (Pabulib ``unit`` and
 # ``country``; "Worldwide" is Pabulib's word for no country).
@@ -240,9 +268,35 @@ CITY_NAME = env_str("CITY_NAME", "")
 CITY_COUNTRY = env_str("CITY_COUNTRY", "Worldwide")
 # The number residents text (printed on voter letters); the sending number by default.
 SMS_PUBLIC_NUMBER = env_str("SMS_PUBLIC_NUMBER", TWILIO_FROM_NUMBER)
+# Texts from numbers starting with this prefix are tests: the simulator with a real
+# gateway accepts only them, and their ballots never count (``Ballot.test``). The
+# default is the fictional range +1 202 555 0100-0199.
+SMS_TEST_NUMBER_PREFIX = env_str("SMS_TEST_NUMBER_PREFIX", "+120255501")
 # Ballot-level open data (the .pb VOTES section) only for pots with at least this many
 # counted ballots: one ballot in a pot would show that voter's choices.
 EXPORT_MIN_BALLOTS = env_int("EXPORT_MIN_BALLOTS", 10)
+
+# --- equity: participation figures and scorecards -----------------------------------------
+# Every public figure (participation, scorecards, the funnel, their CSVs) hides a count
+# below this many residents, and any share, rate or index computed from such a cell.
+EQUITY_MIN_CELL = env_int("EQUITY_MIN_CELL", 10)
+# The self-report questions residents may answer (web after voting, SMS AGE) and their
+# closed lists of answers, in the order they are offered. The city sets them: age bands
+# by ``DEMOGRAPHIC_AGE_BANDS`` ("under_18,18_29,30_44,45_64,65_plus": "A_B" is A to B
+# years, "A_plus" A and over, "under_A" under A). Census counts per group
+# (``Neighbourhood.demographics``) use the keys "<question>.<answer>".
+DEMOGRAPHIC_QUESTIONS: dict[str, tuple[str, ...]] = {
+    "age_band": tuple(
+        env_list("DEMOGRAPHIC_AGE_BANDS", ["under_18", "18_29", "30_44", "45_64", "65_plus"])
+    ),
+    "gender": tuple(env_list("DEMOGRAPHIC_GENDERS", ["woman", "man", "nonbinary", "other"])),
+    "tenure": tuple(env_list("DEMOGRAPHIC_TENURES", ["renter", "owner", "other"])),
+}
+# A neighbourhood is "high need" for the ownership criterion when its need index is at
+# least this (1.0 is the city average).
+EQUITY_HIGH_NEED_INDEX = env_float("EQUITY_HIGH_NEED_INDEX", 1.2)
+# Accountability: a funded project is "reported on" with a delivery update this recent.
+EQUITY_UPDATE_DAYS = env_int("EQUITY_UPDATE_DAYS", 90)
 
 # --- maps -----------------------------------------------------------------------------
 # A third-party tile server sees every visitor's address and where they look. In
@@ -268,6 +322,30 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 LOGIN_URL = "admin:login"
+# Staff sign in on the admin login (accounts.admin_site): a password, then a TOTP code.
+# django-axes counts failures first (throttling by account and by address).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# A second factor for every staff sign-in; production refuses to start without it. Off
+# in development so the demo works before anyone has enrolled an authenticator
+# (/staff/mfa/); an account that has one must always use it.
+STAFF_MFA_REQUIRED = env_bool("STAFF_MFA_REQUIRED", PRODUCTION)
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Just City")
+# Staff sign-in throttling (django-axes): this many failures lock the account, and the
+# address, for the cool-off; either alone is enough, so a guesser cannot rotate
+# accounts from one address nor addresses on one account.
+AXES_FAILURE_LIMIT = env_int("STAFF_SIGN_IN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("STAFF_SIGN_IN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+# The same client address as the resident sign-in limits: REMOTE_ADDR, which the ASGI
+# server sets from a proxy it trusts (never X-Forwarded-For read here; GOTCHAS.md).
+AXES_CLIENT_IP_CALLABLE = "accounts.session.client_ip"
+AXES_LOCKOUT_TEMPLATE = "accounts/staff_locked_out.html"
+AXES_SENSITIVE_PARAMETERS = ["password", "otp_token"]
+AXES_VERBOSE = False
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("es", _("Spanish")), ("fr", _("French"))]
@@ -302,10 +380,43 @@ STORAGES = {
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    # Limit/offset with a maximum page size (core/api_pagination.py): a huge ?limit= is
+    # clamped, a non-number is a 400, never a database error.
+    "DEFAULT_PAGINATION_CLASS": "core.api_pagination.BoundedLimitOffsetPagination",
     "PAGE_SIZE": 100,
+    # Per client address (anonymous) and per account. The counters live in the default
+    # cache, so with several worker processes each counts on its own.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env_str("API_THROTTLE_ANON", "300/min"),
+        "user": env_str("API_THROTTLE_USER", "600/min"),
+        "pilot_reports": env_str("API_THROTTLE_PILOT_REPORTS", "60/min"),
+    },
+    # How many proxies in front of us set X-Forwarded-For. 0: REMOTE_ADDR is the client
+    # (daphne --proxy-headers has already taken it from the proxy's header); DRF's
+    # default (None) would trust the whole client-controlled header.
+    "NUM_PROXIES": env_int("API_NUM_PROXIES", 0),
 }
-SPECTACULAR_SETTINGS = {"TITLE": "Just City API", "VERSION": "0.1.0"}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Just City API",
+    "VERSION": "0.1.0",
+    "DESCRIPTION": (
+        "Open data of Just City: processes, neighbourhoods, ideas and projects (GeoJSON), "
+        "pot allocations, published results and their fairness; and the pilots' "
+        "reporting endpoint (bearer token). Results appear only after publication."
+    ),
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # Residents' channels (core.Channel) and a pilot's (participation.PilotChannel).
+    "ENUM_NAME_OVERRIDES": {
+        "ChannelEnum": "core.models.Channel",
+        "PilotChannelEnum": "participation.models.PilotChannel",
+    },
+}
 
 # --- security headers ---------------------------------------------------------------------
 # Strict CSP everywhere: scripts and styles only from us, inline only with the per-request
@@ -387,6 +498,10 @@ def _refuse_insecure_production() -> None:
         }.items():
             if not value:
                 problems.append(f"{name} is missing")
+    if not STAFF_MFA_REQUIRED:
+        problems.append("STAFF_MFA_REQUIRED must be on in production (staff sign in with TOTP)")
+    if not SMS_TEST_NUMBER_PREFIX.startswith("+") or len(SMS_TEST_NUMBER_PREFIX) < 8:
+        problems.append("SMS_TEST_NUMBER_PREFIX must be a narrow E.164 prefix (8+ characters)")
     if TASKS_BACKEND.endswith("ImmediateBackend"):
         problems.append("TASKS_BACKEND must be a queue in production (not ImmediateBackend)")
     if problems:

@@ -24,7 +24,9 @@ from budgets.receipts import receipt_new
 from budgets.selectors import process_turnout
 from core.live import broadcast_on_commit
 from core.models import BallotType, Channel, Phase, PhaseKind, PhaseState, Process
-from participation.models import Resident
+from participation.identity import phone_is_test
+from participation.models import ParticipationKind, Resident
+from participation.services.participation_record import participation_record
 
 logger = logging.getLogger(__name__)
 
@@ -225,6 +227,10 @@ def ballot_cast(
                     channel=channel,
                     now=now,
                 )
+                # One row per resident and day whatever the pots: turnout counts residents.
+                participation_record(
+                    process=process, resident=resident, kind=ParticipationKind.VOTE, channel=channel
+                )
                 broadcast_on_commit(
                     process.pk,
                     lambda: {"kind": "turnout", "data": {"ballots": process_turnout(process)}},
@@ -377,6 +383,9 @@ def _write_ballots(
     """Write one ballot per pot in ``by_pot``: new rows in one INSERT, replaced rows in
     one UPDATE (their old selections in one DELETE), then all selections and all cast
     log rows in one INSERT each."""
+    # A reserved test number (the simulator on the real gateway) casts a ballot that
+    # goes through every rule and counts nowhere.
+    test = phone_is_test(resident.phone_e164)
     fresh: list[Ballot] = []
     replaced: list[Ballot] = []
     receipts: dict[int, str] = {}
@@ -395,10 +404,11 @@ def _write_ballots(
             receipt=receipt,
             cast_at=now,
             voided_at=None,
+            test=test,
         )
         (fresh if before is None else replaced).append(ballot)
     if replaced:
-        Ballot.objects.bulk_update(replaced, ["channel", "receipt", "cast_at", "voided_at"])
+        Ballot.objects.bulk_update(replaced, ["channel", "receipt", "cast_at", "voided_at", "test"])
         Selection.objects.filter(ballot__in=[b.pk for b in replaced]).delete()
     if fresh:
         try:

@@ -31,6 +31,8 @@ class Kind(StrEnum):
     START = "start"
     FOLLOW = "follow"
     UNFOLLOW = "unfollow"
+    PROCESS = "process"
+    FLAG = "flag"
     # Not keywords: what the parser makes of other text.
     TEXT = "text"
     EMPTY = "empty"
@@ -90,14 +92,30 @@ _add(Kind.FOLLOW, "fr", "suivre")
 _add(Kind.UNFOLLOW, "en", "unfollow")
 _add(Kind.UNFOLLOW, "es", "dejar")
 _add(Kind.UNFOLLOW, "fr", "quitter")
+# Reporting an idea to the moderators (participation.services.flags).
+_add(Kind.FLAG, "en", "flag", "report")
+_add(Kind.FLAG, "es", "denunciar", "reportar")
+_add(Kind.FLAG, "fr", "signaler")
 # Opt-out words: Twilio's standard set (handled by Twilio on long codes too, but we must
 # record them ourselves) and their Spanish and French equivalents. Never anything else.
 _add(Kind.STOP, "en", "stop", "stopall", "unsubscribe", "cancel", "end", "quit", "optout")
 _add(Kind.STOP, "es", "alto", "parar", "baja", "cancelar", "detener", "fin")
 _add(Kind.STOP, "fr", "arret", "arreter", "desabonner", "desinscrire", "desinscription")
 _add(Kind.START, "en", "start", "unstop", "yes", "subscribe")
-_add(Kind.START, "es", "iniciar", "alta", "reanudar")
-_add(Kind.START, "fr", "demarrer", "reprendre", "abonner")
+_add(Kind.START, "es", "iniciar", "inicio", "alta", "reanudar", "comenzar", "suscribir")
+_add(Kind.START, "fr", "demarrer", "commencer", "reprendre", "abonner", "reabonner")
+# Which vote a text is about when several are open (sms/commands/processes.py).
+_add(Kind.PROCESS, "en", "process", "round")
+_add(Kind.PROCESS, "es", "proceso", "votacion")
+_add(Kind.PROCESS, "fr", "processus", "scrutin")
+
+# The words Twilio's Advanced Opt-Out answers itself (its defaults): with
+# SMS_PROVIDER_HANDLES_OPT_OUT we record them and stay silent, since our reply would be
+# a second confirmation (or, after STOP, is not delivered at all). Every other opt-out
+# or opt-in word, Spanish and French included, we confirm ourselves.
+PROVIDER_OPT_WORDS = frozenset(
+    {"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "start", "yes", "unstop"}
+)
 
 KEYWORDS: dict[str, Kind] = {word: kind for word, (kind, _lang) in _WORDS.items()}
 KEYWORD_LANGUAGE: dict[str, str] = {word: lang for word, (_kind, lang) in _WORDS.items() if lang}
@@ -122,6 +140,8 @@ DISPLAY: dict[str, dict[Kind, str]] = {
         Kind.START: "START",
         Kind.FOLLOW: "FOLLOW",
         Kind.UNFOLLOW: "UNFOLLOW",
+        Kind.PROCESS: "PROCESS",
+        Kind.FLAG: "FLAG",
     },
     "es": {
         Kind.HELP: "AYUDA",
@@ -139,6 +159,8 @@ DISPLAY: dict[str, dict[Kind, str]] = {
         Kind.START: "INICIAR",
         Kind.FOLLOW: "SEGUIR",
         Kind.UNFOLLOW: "DEJAR",
+        Kind.PROCESS: "PROCESO",
+        Kind.FLAG: "DENUNCIAR",
     },
     "fr": {
         Kind.HELP: "AIDE",
@@ -156,6 +178,8 @@ DISPLAY: dict[str, dict[Kind, str]] = {
         Kind.START: "DEMARRER",
         Kind.FOLLOW: "SUIVRE",
         Kind.UNFOLLOW: "QUITTER",
+        Kind.PROCESS: "PROCESSUS",
+        Kind.FLAG: "SIGNALER",
     },
 }
 
