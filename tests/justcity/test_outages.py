@@ -110,11 +110,19 @@ def test_workers_wait_out_a_database_outage_instead_of_exiting(command: list[str
         stderr=subprocess.STDOUT,
         text=True,
     )
+    seen: list[str] = []
     try:
-        with pytest.raises(subprocess.TimeoutExpired):
-            worker.wait(timeout=60)
+        assert worker.stdout is not None
+        # Two failed tries in a row, the process still running between them: it waited
+        # and tried again rather than exiting (start-up may be slow on a busy machine).
+        for line in worker.stdout:
+            seen.append(line)
+            if sum("database unavailable" in s for s in seen) >= 2:
+                break
+        assert worker.poll() is None, "".join(seen)
     finally:
         worker.terminate()
-        output, _ = worker.communicate(timeout=30)
-    assert "database unavailable" in output, output
-    assert "Traceback" not in output.split("database unavailable")[0], output
+        worker.communicate(timeout=60)
+    output = "".join(seen)
+    assert sum("database unavailable" in s for s in seen) >= 2, output
+    assert "Traceback" not in output, output
