@@ -1,24 +1,47 @@
 """Live events of a process (turnout, new comments, results published), broadcast to the
 websocket group of the process. Services call ``broadcast_on_commit``; a failed broadcast
-(channel layer down) is logged and never fails the write that caused it."""
+(channel layer down) is logged and never fails the write that caused it.
+
+Live events never slow a reply. After the commit the event is handed to one background
+thread per process (``LiveDispatcher``), which builds it (the turnout count is a query)
+and sends it with a short bound (``LIVE_REDIS_TIMEOUT``): a Redis that is down or hung
+delays only the event. The queue is bounded; when it is full,
+events are dropped and counted (live updates are a courtesy, the page shows the truth
+on reload). Events given a ``coalesce`` key are sent once per batch: a hundred ballots
+in one second cost one turnout count, not a hundred.
+
+The in-memory channel layer (development, tests without Redis) lives in this process
+and cannot hang; it is also not safe to use from another thread's event loop, so with
+it events are sent inline, after the commit, as before.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
+import queue
+import threading
 from collections.abc import Callable
 from typing import Any, TypedDict
 
 from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
-from django.db import transaction
+from channels.layers import InMemoryChannelLayer, get_channel_layer
+from django.conf import settings
+from django.db import close_old_connections, connections, transaction
 
 logger = logging.getLogger(__name__)
+
+# Events waiting for the live thread; past this, new ones are dropped.
+QUEUE_SIZE = 1000
 
 
 class LiveEvent(TypedDict):
     kind: str  # "turnout" | "comment" | "results" | ...
     data: dict[str, Any]
 
+
+EventSource = LiveEvent | Callable[[], LiveEvent]
 
 # The staff moderation queue's group: events name items by kind, id and neighbourhood
 # only (never their text); the staff consumer relays each to moderators whose scope
@@ -30,41 +53,159 @@ def process_group(process_id: int) -> str:
     return f"process.{process_id}"
 
 
+def _message(event: LiveEvent) -> dict[str, Any]:
+    return {"type": "live.event", "event": event}
+
+
 def broadcast(process_id: int, event: LiveEvent) -> bool:
-    """Send now. Returns False (and logs) when the channel layer is unavailable."""
+    """Send now to the process's group. Returns False (and logs) when the channel
+    layer is unavailable."""
     return broadcast_to_group(process_group(process_id), event)
 
 
 def broadcast_to_group(group: str, event: LiveEvent) -> bool:
-    """Send ``event`` to a named group now; False (and logged) when the layer is down."""
+    """Send ``event`` to a named group now, from sync code, waiting at most
+    ``LIVE_REDIS_TIMEOUT``; False (and logged) when the layer is down."""
     layer = get_channel_layer()
     if layer is None:
         return False
+
+    async def send() -> None:
+        await asyncio.wait_for(
+            layer.group_send(group, _message(event)), settings.LIVE_REDIS_TIMEOUT
+        )
+
     try:
-        async_to_sync(layer.group_send)(group, {"type": "live.event", "event": event})
-    except Exception:
-        logger.warning("live event %s for %s not delivered", event["kind"], group, exc_info=True)
+        async_to_sync(send)()
+    except Exception as exc:
+        # Expected while Redis is down: one line, no traceback.
+        logger.warning("live event %s for %s not delivered: %r", event["kind"], group, exc)
         return False
     return True
 
 
-def broadcast_to_group_on_commit(group: str, event: LiveEvent) -> None:
-    """``broadcast_to_group`` after the current transaction commits (a rolled-back
-    write announces nothing)."""
-    transaction.on_commit(lambda: broadcast_to_group(group, event))
+Deliver = Callable[[LiveEvent], bool]
 
 
-def broadcast_on_commit(process_id: int, event: LiveEvent | Callable[[], LiveEvent]) -> None:
-    """Broadcast after the current transaction commits. ``event`` may be a function
-    building it then, so reads it needs (turnout) run after commit, outside the writer's
-    locks, and see the committed state."""
+def _build(group: str, event: EventSource) -> LiveEvent | None:
+    try:
+        return event() if callable(event) else event
+    except Exception:
+        logger.warning("live event for %s not built", group, exc_info=True)
+        return None
 
-    def send() -> None:
+
+class LiveDispatcher:
+    """One daemon thread sending queued events in order, each bounded by
+    ``LIVE_REDIS_TIMEOUT``."""
+
+    def __init__(self) -> None:
+        self.queue: queue.Queue[tuple[str, str | None, EventSource, Deliver]] = queue.Queue(
+            QUEUE_SIZE
+        )
+        self.dropped = 0
+        self.sent = 0
+        self.failed = 0
+        self._idle = threading.Event()
+        self._idle.set()
+        self._thread = threading.Thread(target=self._run, name="live-events", daemon=True)
+        self._thread.start()
+
+    def submit(
+        self, group: str, event: EventSource, coalesce: str | None, deliver: Deliver
+    ) -> None:
+        self._idle.clear()
         try:
-            payload = event() if callable(event) else event
-        except Exception:
-            logger.warning("live event for process %s not built", process_id, exc_info=True)
+            self.queue.put_nowait((group, coalesce, event, deliver))
+        except queue.Full:
+            self.dropped += 1
+            if self.dropped % 100 == 1:
+                logger.warning("live events queue full: %d event(s) dropped", self.dropped)
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Block until every submitted event was handled (tests, shutdown)."""
+        return self._idle.wait(timeout)
+
+    def _run(self) -> None:
+        while True:
+            batch = [self.queue.get()]
+            while True:
+                try:
+                    batch.append(self.queue.get_nowait())
+                except queue.Empty:
+                    break
+            # Keep the order of events, but only the last of each coalesced kind.
+            last: dict[tuple[str, str], int] = {}
+            for index, (group, key, _event, _deliver) in enumerate(batch):
+                if key is not None:
+                    last[(group, key)] = index
+            for index, (group, key, event, deliver) in enumerate(batch):
+                if key is not None and last[(group, key)] != index:
+                    continue
+                self._send(group, event, deliver)
+            # The thread's own connection (the turnout count) goes back to the pool.
+            close_old_connections()
+            connections.close_all()
+            if self.queue.empty():
+                self._idle.set()
+
+    def _send(self, group: str, event: EventSource, deliver: Deliver) -> None:
+        payload = _build(group, event)
+        if payload is None:
             return
-        broadcast(process_id, payload)
+        if deliver(payload):
+            self.sent += 1
+        else:
+            self.failed += 1
+
+
+_dispatcher: LiveDispatcher | None = None
+_dispatcher_pid = 0
+_dispatcher_lock = threading.Lock()
+
+
+def live_dispatcher() -> LiveDispatcher:
+    """This process's dispatcher (a new one after a fork: threads do not survive it)."""
+    global _dispatcher, _dispatcher_pid
+    with _dispatcher_lock:
+        if _dispatcher is None or _dispatcher_pid != os.getpid():
+            _dispatcher = LiveDispatcher()
+            _dispatcher_pid = os.getpid()
+        return _dispatcher
+
+
+def live_events_wait(timeout: float = 5.0) -> bool:
+    """Wait until the events submitted so far were sent (or dropped)."""
+    return _dispatcher is None or _dispatcher_pid != os.getpid() or _dispatcher.wait_idle(timeout)
+
+
+def _on_commit(group: str, event: EventSource, coalesce: str | None, deliver: Deliver) -> None:
+    def send() -> None:
+        if isinstance(get_channel_layer(), InMemoryChannelLayer):
+            payload = _build(group, event)
+            if payload is not None:
+                deliver(payload)
+            return
+        live_dispatcher().submit(group, event, coalesce, deliver)
 
     transaction.on_commit(send)
+
+
+def broadcast_on_commit(
+    process_id: int, event: EventSource, *, coalesce: str | None = None
+) -> None:
+    """Broadcast to the process's group after the current transaction commits, off the
+    request path. ``event`` may be a function building it then, so reads it needs
+    (turnout) run after commit, outside the writer's locks, and see the committed
+    state. Events with the same ``coalesce`` key for one process may be merged into the
+    latest."""
+    # Looked up when sent, so the one ``broadcast`` is what every event goes through.
+    _on_commit(
+        process_group(process_id), event, coalesce, lambda payload: broadcast(process_id, payload)
+    )
+
+
+def broadcast_to_group_on_commit(group: str, event: LiveEvent) -> None:
+    """``broadcast_to_group`` after the current transaction commits (a rolled-back
+    write announces nothing), off the request path."""
+    _on_commit(group, event, None, lambda payload: broadcast_to_group(group, payload))
