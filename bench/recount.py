@@ -34,6 +34,9 @@ class Cast:
     resident_id: int
     choices: dict[int, frozenset[int]]  # pot id -> project ids chosen
     receipts: tuple[str, ...] | None = None  # None: no answer (may or may not count)
+    channel: str = "web"
+    message_sid: str = ""  # SMS: the MessageSid every retry of this cast carried
+    retries: int = 0  # requests after the first (SMS retries of the same MessageSid)
 
     @property
     def acknowledged(self) -> bool:

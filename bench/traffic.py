@@ -105,6 +105,7 @@ class Traffic:
         self.sms_retries = sms_retries
         self.rng = random.Random(seed)
         self.casts: list[Cast] = []
+        self.sms_bodies: dict[str, str] = {}  # MessageSid -> the text sent
         self.samples: list[Sample] = []
         self.ws = WsStats()
         self.idle: asyncio.Queue[BenchResident] | None = None
@@ -233,11 +234,14 @@ class Traffic:
         assert self.session is not None
         choices = self._choices()
         codes = sorted(self._project_ids[pid].code for ids in choices.values() for pid in ids)
-        cast = Cast(resident_id=resident.id, choices=choices)
-        self.casts.append(cast)
+        body_text = "VOTE " + " ".join(map(str, codes))
         sid = sid or "SM" + secrets.token_hex(16)
-        body, headers = self.sms_form(resident, "VOTE " + " ".join(map(str, codes)), sid)
+        cast = Cast(resident_id=resident.id, choices=choices, channel="sms", message_sid=sid)
+        self.casts.append(cast)
+        self.sms_bodies[sid] = body_text
+        body, headers = self.sms_form(resident, body_text, sid)
         for attempt in range(self.sms_retries + 1):
+            cast.retries = attempt
             started = time.monotonic()
             retry_after = 1.0
             try:
@@ -261,6 +265,16 @@ class Traffic:
             if outcome not in ("503", "timeout", "error") or attempt == self.sms_retries:
                 return
             await asyncio.sleep(min(retry_after, 2.0) * (0.5 + self.rng.random()))
+
+    async def sms_replay(self, cast: Cast, resident: BenchResident, body: str) -> tuple[int, str]:
+        """Send an SMS cast's webhook again with its MessageSid (Twilio's retry or the
+        fallback URL): the answer should be the recorded one, and no new ballot."""
+        assert self.session is not None
+        form, headers = self.sms_form(resident, body, cast.message_sid)
+        async with self.session.post(
+            self.base_url + SMS_PATH, data=form, headers=self._headers(headers)
+        ) as response:
+            return response.status, await response.text()
 
     async def read(self, resident: BenchResident) -> None:
         assert self.session is not None
