@@ -92,6 +92,7 @@ async def postgres_restart(h: Harness, city: City, args: argparse.Namespace) -> 
         mix={"web": 0.5, "sms": 0.5},
         sms_retries=40,  # Twilio's fallback, as long as the outage lasts
         seed=1,
+        casts=args.history,
     ) as traffic:
         run = asyncio.create_task(traffic.run(concurrency=8, seconds=args.seconds + 15))
         await asyncio.sleep(4)
@@ -180,6 +181,7 @@ async def _redis_drill(
         auth_token=h.auth_token,
         mix={"web": 0.45, "sms": 0.45, "read": 0.1},
         seed=2 if name == "redis_kill" else 3,
+        casts=args.history,
     ) as traffic:
         run = asyncio.create_task(
             traffic.run(concurrency=6, seconds=args.seconds + 10, ws_clients=8)
@@ -188,7 +190,8 @@ async def _redis_drill(
         fault_at = time.monotonic()
         await asyncio.to_thread(fault)
         await asyncio.sleep(2)
-        ready_during, ready_body = await asyncio.to_thread(h.get_json, "/readyz", 5.0)
+        ready_during, ready_body = await asyncio.to_thread(h.get_json, h.ready_path, 5.0)
+        ws_accepted, ws_said = await traffic.ws_probe()
         await asyncio.sleep(max(0.0, args.seconds / 2 - 2))
         await asyncio.to_thread(recover)
         back_at = time.monotonic()
@@ -210,6 +213,7 @@ async def _redis_drill(
         and not_slowed
         and ready_during == 200
         and events_after > 0
+        and ws_accepted
     )
     verb = "SIGKILLed" if name == "redis_kill" else "frozen (SIGSTOP)"
     return report(
@@ -220,6 +224,7 @@ async def _redis_drill(
             f"{len(casts_during)} votes during it, no error of any kind",
             f"replies not slowed: cast p99 {p99_during} ms during against {p99_before} ms before",
             f"readiness stayed {ready_during} ({(ready_body or {}).get('status')})",
+            f"a websocket opened during the outage was accepted (it said {ws_said!r})",
             f"live updates resumed: {events_after} websocket events after Redis came back",
             "recount right",
         ],
@@ -230,6 +235,8 @@ async def _redis_drill(
         p50_during_ms=round(percentile([s.ms for s in casts_during], 0.5), 1),
         readyz_during=ready_during,
         readyz_body=ready_body,
+        ws_during_accepted=ws_accepted,
+        ws_during_said=ws_said,
         ws_events_after=events_after,
         ws_connects=window.ws.connects,
         ws_refused=window.ws.refused,
@@ -522,6 +529,7 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown drills: {', '.join(unknown)} (known: {', '.join(DRILLS)})")
     args.texts = max(1, min(args.texts, 500))
+    args.history = []  # every cast of every drill, for the recounts
     with Harness(keep=args.keep) as h:
         h.start()
         h.django_setup()

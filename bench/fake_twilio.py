@@ -295,12 +295,19 @@ def make_handler(state: FakeTwilio) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+class QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that gave up on a hung request closes its end: expected, not news.
+        return
+
+
 def serve(
     state: FakeTwilio, *, host: str = "127.0.0.1", port: int = 0
 ) -> tuple[ThreadingHTTPServer, threading.Thread]:
     """Start the server in a daemon thread; ``server.server_address[1]`` is its port."""
-    server = ThreadingHTTPServer((host, port), make_handler(state))
-    server.daemon_threads = True
+    server = QuietServer((host, port), make_handler(state))
     thread = threading.Thread(target=server.serve_forever, name="fake-twilio", daemon=True)
     thread.start()
     return server, thread
@@ -316,8 +323,7 @@ def main(argv: list[str] | None = None) -> int:
     state = FakeTwilio(
         account_sid=args.account_sid, auth_token=args.auth_token, hang_seconds=args.hang_seconds
     )
-    server = ThreadingHTTPServer(("127.0.0.1", args.port), make_handler(state))
-    server.daemon_threads = True
+    server = QuietServer(("127.0.0.1", args.port), make_handler(state))
     with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()
     return 0

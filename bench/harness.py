@@ -545,6 +545,7 @@ class Harness:
         lines, source = procfile_lines()
         self.stack = Stack(env=self.env, logs=self.root / "logs", lines=lines, source=source)
         self._previous_sigterm: Any = None
+        self.ready_path = READY_PATHS[0]
 
     @property
     def base_url(self) -> str:
@@ -592,8 +593,7 @@ class Harness:
                 "STATIC_ROOT": str(self.root / "static"),
                 "LOG_LEVEL": "WARNING",
                 "PORT": str(self.port),
-                "HOST": "127.0.0.1",
-                "BIND": f"127.0.0.1:{self.port}",
+                "WEB_BIND": f"127.0.0.1:{self.port}",
             }
         )
         if web_workers:
@@ -700,6 +700,7 @@ class Harness:
             for path in READY_PATHS:
                 status = self.get_status(path)
                 if status == 200:
+                    self.ready_path = path
                     return path
                 last = f"{path}: {status}"
             if not self.stack.alive("web"):

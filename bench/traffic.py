@@ -96,6 +96,7 @@ class Traffic:
         mix: dict[str, float] | None = None,
         sms_retries: int = 3,
         seed: int = 12,
+        casts: list[Cast] | None = None,
     ) -> None:
         self.city = city
         self.base_url = base_url
@@ -104,7 +105,8 @@ class Traffic:
         self.mix = mix or MIX
         self.sms_retries = sms_retries
         self.rng = random.Random(seed)
-        self.casts: list[Cast] = []
+        # Shared across runs (drills) so the recount sees every cast since seeding.
+        self.casts: list[Cast] = casts if casts is not None else []
         self.sms_bodies: dict[str, str] = {}  # MessageSid -> the text sent
         self.samples: list[Sample] = []
         self.ws = WsStats()
@@ -343,6 +345,24 @@ class Traffic:
             if not stop.is_set():
                 await asyncio.sleep(backoff * (0.5 + self.rng.random()))
                 backoff = min(backoff * 2, 4.0)
+
+    async def ws_probe(self, wait: float = 2.0) -> tuple[bool, str]:
+        """Open one fresh websocket: was it accepted, and what did it say first (within
+        ``wait`` seconds)? During a Redis outage it should be accepted and told that live
+        updates are paused."""
+        assert self.session is not None
+        url = self.base_url.replace("http://", "ws://") + f"/ws/processes/{self.city.process_id}/"
+        try:
+            async with self.session.ws_connect(
+                url, headers={"Origin": self.public_url}, timeout=5
+            ) as ws:
+                try:
+                    message = await asyncio.wait_for(ws.receive(), timeout=wait)
+                except TimeoutError:
+                    return True, ""
+                return True, str(message.data)[:200]
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            return False, type(exc).__name__
 
     # --- running --------------------------------------------------------------------------
     async def run(
