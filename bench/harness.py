@@ -681,10 +681,17 @@ class Harness:
             for step in steps
         ]
         failed = []
-        for step, proc in running:
-            output, _ = proc.communicate(timeout=600)
-            if proc.returncode != 0:
-                failed.append(f"manage.py {' '.join(step)}:\n{output[-3000:]}")
+        try:
+            for step, proc in running:
+                output, _ = proc.communicate(timeout=600)
+                if proc.returncode != 0:
+                    failed.append(f"manage.py {' '.join(step)}:\n{output[-3000:]}")
+        finally:
+            # Interrupted (Ctrl-C, SIGTERM): no step may go on writing into the temp dir.
+            for _step, proc in running:
+                if proc.poll() is None:
+                    proc.kill()
+                    proc.wait(10)
         if failed:
             raise SystemExit("preparing the database failed:\n" + "\n".join(failed))
 
