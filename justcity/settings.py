@@ -56,7 +56,6 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "channels",
     "leaflet",
-    "django_tasks_db",
     "maps",
     "core",
     "participation",
@@ -66,6 +65,9 @@ INSTALLED_APPS = [
     "frontend",
     "staff",
     "demo",
+    # After core: core's ``db_worker`` (the package's, surviving database outages)
+    # replaces the package's own; the first app with a command name wins.
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -83,6 +85,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so its process_exception sees a view's database outage first: 503, not 500.
+    "justcity.unavailable.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "justcity.urls"
@@ -114,8 +118,31 @@ DATABASES: dict[str, dict[str, Any]] = {
     if DATABASE_URL
     else {"ENGINE": "django.db.backends.sqlite3", "NAME": str(BASE_DIR / "db.sqlite3")}
 }
+# A bounded psycopg pool per process (Django's OPTIONS["pool"]): at most DB_POOL_MAX_SIZE
+# connections each, so workers x pool stays under PostgreSQL's max_connections however
+# many requests arrive; a request that waits DB_POOL_TIMEOUT seconds for a connection
+# gets a 503 (justcity.unavailable), never a 500. DB_POOL_MAX_SIZE=0 turns the pool off
+# (one connection per thread, kept DB_CONN_MAX_AGE seconds), e.g. behind PgBouncer.
+DB_POOL_MIN_SIZE = env_int("DB_POOL_MIN_SIZE", 1)
+DB_POOL_MAX_SIZE = env_int("DB_POOL_MAX_SIZE", 4)
+DB_POOL_TIMEOUT = env_float("DB_POOL_TIMEOUT", 3.0)
+if DB_POOL_MAX_SIZE < 0 or not 0 <= DB_POOL_MIN_SIZE <= max(DB_POOL_MAX_SIZE, 0):
+    raise ImproperlyConfigured(
+        "DB_POOL_MIN_SIZE and DB_POOL_MAX_SIZE must satisfy 0 <= min <= max "
+        f"(got {DB_POOL_MIN_SIZE} and {DB_POOL_MAX_SIZE})"
+    )
+if DB_POOL_TIMEOUT <= 0:
+    raise ImproperlyConfigured(f"DB_POOL_TIMEOUT must be positive, got {DB_POOL_TIMEOUT}")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    DATABASES["default"]["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", 0)
+    if DB_POOL_MAX_SIZE > 0:
+        # Pooled connections are returned at the end of each request: no CONN_MAX_AGE.
+        DATABASES["default"]["OPTIONS"]["pool"] = {
+            "min_size": DB_POOL_MIN_SIZE,
+            "max_size": DB_POOL_MAX_SIZE,
+            "timeout": DB_POOL_TIMEOUT,
+        }
+    else:
+        DATABASES["default"]["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", 0)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 else:
     # SQLite: wait on locks rather than fail with "database is locked" under daphne threads.
@@ -124,10 +151,24 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- channel layer --------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL", "")
+# redis-py waits forever (or 5 s) on a hung server by default; live events are never
+# worth that. A broadcast (core.live), a websocket join and the health check give up
+# after LIVE_REDIS_TIMEOUT seconds. The socket timeout itself must outlast the 5 s
+# blocking read (BZPOPMIN) with which channels-redis waits for a socket's next event.
+LIVE_REDIS_TIMEOUT = env_float("LIVE_REDIS_TIMEOUT", 0.5)
+_CHANNELS_REDIS_BLOCKING_READ_S = 5
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [REDIS_URL]},
+        "CONFIG": {
+            "hosts": [
+                {
+                    "address": REDIS_URL,
+                    "socket_connect_timeout": LIVE_REDIS_TIMEOUT,
+                    "socket_timeout": _CHANNELS_REDIS_BLOCKING_READ_S + 2,
+                }
+            ]
+        },
     }
     if REDIS_URL
     else {"BACKEND": "channels.layers.InMemoryChannelLayer"}
@@ -153,6 +194,17 @@ SMS_SENDS_PER_SECOND = env_float("SMS_SENDS_PER_SECOND", 10.0)
 SMS_INBOUND_PER_MINUTE = env_int("SMS_INBOUND_PER_MINUTE", 10)
 # Seconds one gateway API call may take; a send never holds a worker longer.
 SMS_HTTP_TIMEOUT = env_float("SMS_HTTP_TIMEOUT", 10.0)
+
+# --- serving under load ---------------------------------------------------------------------
+# Requests one ASGI worker process serves at once (justcity.request_limit); the next waits
+# up to WEB_QUEUE_TIMEOUT seconds for a free place, then gets 503 with Retry-After. The
+# number of worker processes is WEB_CONCURRENCY, read by justcity/gunicorn_conf.py.
+WEB_MAX_CONCURRENT = env_int("WEB_MAX_CONCURRENT", 16)
+WEB_QUEUE_TIMEOUT = env_float("WEB_QUEUE_TIMEOUT", 2.0)
+# Seconds a 503 asks the client (or Twilio, a balancer) to wait before trying again.
+RETRY_AFTER_SECONDS = env_int("RETRY_AFTER_SECONDS", 5)
+if WEB_MAX_CONCURRENT < 1:
+    raise ImproperlyConfigured(f"WEB_MAX_CONCURRENT must be at least 1, got {WEB_MAX_CONCURRENT}")
 
 # --- posting limits ---------------------------------------------------------------------
 # Ideas and comments one resident may post per hour, on every channel together
@@ -265,7 +317,8 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    # Balancers and supervisors probe over plain HTTP on the private network.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^livez$"]
 
 # --- logging ----------------------------------------------------------------------------
 LOGGING = {

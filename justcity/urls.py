@@ -6,13 +6,18 @@ import budgets.admin
 import maps.admin
 import participation.admin
 import sms.admin
-from justcity.health import healthz
+from justcity.health import healthz, livez, readyz
 
 # SimpleAdminConfig does not autodiscover (django-leaflet's admin would import GeoDjango):
 # our admin modules are registered by importing them here, explicitly.
 _ADMIN_MODULES = (budgets.admin, maps.admin, participation.admin, sms.admin)
 
+# A database outage raised outside a view (in a middleware) is a 503 too.
+handler500 = "justcity.unavailable.server_error"
+
 urlpatterns = [
+    path("livez", livez, name="livez"),
+    path("readyz", readyz, name="readyz"),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("staff/", include("staff.urls")),
