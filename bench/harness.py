@@ -695,7 +695,7 @@ class Harness:
         if failed:
             raise SystemExit("preparing the database failed:\n" + "\n".join(failed))
 
-    def start_stack(self, timeout: float = 90) -> None:
+    def start_stack(self, timeout: float = 300) -> None:
         self.stack.start()
         self.wait_ready(timeout)
 
