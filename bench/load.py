@@ -240,6 +240,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--soak-clients", type=int, default=32)
     parser.add_argument("--soak-ws", type=int, default=20)
     parser.add_argument("--sample-every", type=float, default=10.0)
+    parser.add_argument(
+        "--profile", type=int, default=30, help="casts profiled in-process after (0: none)"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (logs)")
     args = parser.parse_args(argv)
     args.levels = [QUICK_LEVEL] if args.quick else [int(x) for x in args.levels.split(",") if x]
@@ -248,6 +251,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         args.pgbench_seconds = min(args.pgbench_seconds, 8)
         args.warmup = min(args.warmup, 3.0)
     args.residents = max(10, min(args.residents, 20000))
+    args.profile = max(0, min(args.profile, args.residents // 4))
     args.seconds = max(1.0, min(args.seconds, 600.0))
     args.duration = max(10.0, min(args.duration, 4 * 3600.0))
     return args
@@ -268,6 +272,13 @@ def main(argv: list[str] | None = None) -> int:
         else:
             lines = asyncio.run(run_levels(h, city, args))
             ok = all(line["goal_met"] for line in lines)
+            if args.profile:
+                from bench.profile_cast import profile_casts
+
+                profiled = profile_casts(
+                    city, n=args.profile, public_url=h.public_url, auth_token=h.auth_token
+                )
+                print(json.dumps(profiled), flush=True)
         if args.keep:
             print(f"logs kept in {h.root / 'logs'}", file=sys.stderr)
     return 0 if ok else 1
