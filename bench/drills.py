@@ -531,12 +531,16 @@ def main(argv: list[str] | None = None) -> int:
     args.texts = max(1, min(args.texts, 500))
     args.history = []  # every cast of every drill, for the recounts
     with Harness(keep=args.keep) as h:
-        h.start()
+        h.start_servers()
+        h.prepare_database()
+        # The workers boot (slow on a busy machine) while this process seeds the city.
+        h.stack.start()
         h.django_setup()
         city = seed_city(args.residents)
         from django.db import connections
 
         connections.close_all()
+        h.wait_ready(300)
         results = asyncio.run(run_all(h, city, args))
         print(
             json.dumps(

@@ -594,6 +594,10 @@ class Harness:
                 "LOG_LEVEL": "WARNING",
                 "PORT": str(self.port),
                 "WEB_BIND": f"127.0.0.1:{self.port}",
+                # gunicorn kills a worker silent for WEB_TIMEOUT seconds, booting included:
+                # on a busy machine Django's start-up alone can take longer than the
+                # default 30 s, and the workers never come up.
+                "WEB_TIMEOUT": "120",
             }
         )
         if web_workers:

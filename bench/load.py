@@ -250,6 +250,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         args.seconds = min(args.seconds, 20.0)
         args.pgbench_seconds = min(args.pgbench_seconds, 8)
         args.warmup = min(args.warmup, 3.0)
+        args.profile = min(args.profile, 10)
     args.residents = max(10, min(args.residents, 20000))
     args.profile = max(0, min(args.profile, args.residents // 4))
     args.seconds = max(1.0, min(args.seconds, 600.0))
@@ -260,12 +261,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     with Harness(web_workers=args.web_workers, keep=args.keep) as h:
-        h.start()
+        h.start_servers()
+        h.prepare_database()
+        # The workers boot (slow on a busy machine) while this process seeds the city.
+        h.stack.start()
         h.django_setup()
         city = seed_city(args.residents)
         from django.db import connections
 
         connections.close_all()
+        h.wait_ready(300)
         if args.soak:
             result = asyncio.run(run_soak(h, city, args))
             ok = bool(result["goal_met"])
