@@ -36,6 +36,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import os
 import re
 import subprocess
 import sys
@@ -138,6 +139,9 @@ async def run_levels(h: Harness, city: City, args: argparse.Namespace) -> list[d
                 **{k: v for k, v in figures.items() if k not in _MAIN_KEYS},
                 "recount": {k: v for k, v in counted.items() if k != "recount_ok"},
                 "pgbench_clients": min(level, PGBENCH_MAX_CLIENTS),
+                # Other work on the machine weighs on both sides of the ratio, not alike.
+                "loadavg_1m": round(os.getloadavg()[0], 1),
+                "cpus": os.cpu_count(),
                 "server": h.describe(),
             }
             line["goal_met"] = _goal_met(line)
@@ -215,6 +219,7 @@ async def run_soak(h: Harness, city: City, args: argparse.Namespace) -> dict[str
         "rss_flat": all(g < SOAK_GROWTH_LIMIT for g in growth.values()),
         "processes_alive": alive,
         "memory_samples": memory,
+        "loadavg_1m": round(os.getloadavg()[0], 1),
         "server": h.describe(),
     }
     errors = figures["errors_5xx"] + figures["errors_503"] + figures["errors_other"]

@@ -433,6 +433,14 @@ def _retry_after(raw: str | None) -> float:
         return 1.0
 
 
+def _by_kind(samples: list[Sample]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for s in samples:
+        key = f"{s.kind}:{s.outcome}"
+        counts[key] = counts.get(key, 0) + 1
+    return dict(sorted(counts.items()))
+
+
 def window_figures(window: Window) -> dict[str, Any]:
     """The JSON figures of one window: throughput and latency of acknowledged casts,
     errors by kind, reads, websockets."""
@@ -455,6 +463,7 @@ def window_figures(window: Window) -> dict[str, Any]:
         "reads": len(reads),
         "reads_p99_ms": round(percentile([s.ms for s in reads], 0.99), 1),
         "timeouts": window.count("timeout"),
+        "outcomes": _by_kind(window.samples),
         "ws_connects": window.ws.connects,
         "ws_events": window.ws.events,
         "seconds": round(window.seconds, 1),
