@@ -22,11 +22,13 @@ from core.models import BallotType, Process
 
 @dataclass(frozen=True)
 class Choice:
-    """One line of a ballot: a project (by id) and its points. For ranked ballots the
-    order of the choices is the ranking, most preferred first."""
+    """One line of a ballot: a project (by id, or by its short code within the process:
+    what an SMS or a paper ballot names) and its points. For ranked ballots the order of
+    the choices is the ranking, most preferred first."""
 
-    project_id: int
+    project_id: int = 0
     points: int = 1
+    short_code: int | None = None
 
 
 # Message templates keyed by problem code. Params are filled at render time, in the

@@ -235,17 +235,19 @@ class BallotPot:
 
 def ballot_pots(process: Process, resident: Resident) -> list[BallotPot]:
     """The pots ``resident`` may vote in: city-wide and their own neighbourhood's."""
-    pots = Pot.objects.filter(process=process).filter(
-        Q(neighbourhood__isnull=True) | Q(neighbourhood_id=resident.neighbourhood_id)
+    # One query: the pots come with their projects (a pot with none is not shown).
+    projects = projects_on_ballot(process).filter(
+        Q(pot__neighbourhood__isnull=True) | Q(pot__neighbourhood_id=resident.neighbourhood_id)
     )
+    pots: dict[int, Pot] = {}
     by_pot: dict[int, list[Project]] = {}
-    for project in projects_on_ballot(process).filter(pot__in=pots):
+    for project in projects:
+        pots.setdefault(project.pot_id, project.pot)
         by_pot.setdefault(project.pot_id, []).append(project)
     # City-wide first, then the neighbourhood's.
     return [
         BallotPot(pot=pot, projects=by_pot[pot.pk], limits=ballot_limits(process, pot))
-        for pot in sorted(pots, key=lambda p: (p.neighbourhood_id is not None, p.name))
-        if pot.pk in by_pot
+        for pot in sorted(pots.values(), key=lambda p: (p.neighbourhood_id is not None, p.name))
     ]
 
 

@@ -133,7 +133,19 @@ if DB_POOL_MAX_SIZE < 0 or not 0 <= DB_POOL_MIN_SIZE <= max(DB_POOL_MAX_SIZE, 0)
     )
 if DB_POOL_TIMEOUT <= 0:
     raise ImproperlyConfigured(f"DB_POOL_TIMEOUT must be positive, got {DB_POOL_TIMEOUT}")
+# Every PostgreSQL statement and lock wait is bounded (seconds; 0: no bound), so a stuck
+# lock or query gives up well inside Twilio's 15 s webhook limit and a request is a 503,
+# never a hung worker. Set per connection, at no cost per request. A long one-off
+# command (a migration on a large table) may run with DB_STATEMENT_TIMEOUT=0.
+DB_STATEMENT_TIMEOUT = env_float("DB_STATEMENT_TIMEOUT", 8.0)
+DB_LOCK_TIMEOUT = env_float("DB_LOCK_TIMEOUT", 5.0)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    _bounds = (
+        f"-c statement_timeout={int(DB_STATEMENT_TIMEOUT * 1000)} "
+        f"-c lock_timeout={int(DB_LOCK_TIMEOUT * 1000)}"
+    )
+    _given = DATABASES["default"]["OPTIONS"].get("options", "")
+    DATABASES["default"]["OPTIONS"]["options"] = f"{_given} {_bounds}".strip()
     if DB_POOL_MAX_SIZE > 0:
         # Pooled connections are returned at the end of each request: no CONN_MAX_AGE.
         DATABASES["default"]["OPTIONS"]["pool"] = {
@@ -194,6 +206,16 @@ SMS_SENDS_PER_SECOND = env_float("SMS_SENDS_PER_SECOND", 10.0)
 SMS_INBOUND_PER_MINUTE = env_int("SMS_INBOUND_PER_MINUTE", 10)
 # Seconds one gateway API call may take; a send never holds a worker longer.
 SMS_HTTP_TIMEOUT = env_float("SMS_HTTP_TIMEOUT", 10.0)
+# A row left "sending" this many seconds was orphaned by a dead worker: the sweeper puts
+# it back in the queue, to be reconciled with the provider before any resend. Well under
+# a sign-in code's 10 minutes, and longer than one attempt can take (a provider lookup
+# and a send, each at most SMS_HTTP_TIMEOUT, and the rate-limit wait).
+SMS_SEND_LEASE = env_float("SMS_SEND_LEASE", 60.0)
+if SMS_SEND_LEASE <= 2 * SMS_HTTP_TIMEOUT + 2:
+    raise ImproperlyConfigured(
+        f"SMS_SEND_LEASE ({SMS_SEND_LEASE} s) must exceed 2 x SMS_HTTP_TIMEOUT + 2 s, the "
+        "longest one send attempt can take"
+    )
 
 # --- serving under load ---------------------------------------------------------------------
 # Requests one ASGI worker process serves at once (justcity.request_limit); the next waits

@@ -15,9 +15,11 @@ from sms.models import SmsConversation
 def conversation_for(*, resident: Resident) -> tuple[SmsConversation, bool]:
     """The resident's conversation state, created on their first text (True). Callers
     hold the resident's row lock, so no second transaction can create it meanwhile."""
-    conversation = SmsConversation.objects.filter(resident=resident).first()
-    if conversation is not None:
-        return conversation, False
+    try:
+        # Loaded with the resident (select_related) by the webhook: no query then.
+        return resident.sms_conversation, False
+    except SmsConversation.DoesNotExist:
+        pass
     return SmsConversation.objects.create(resident=resident), True
 
 

@@ -77,6 +77,10 @@ class OutboundMessage(models.Model):
     provider_id = models.CharField(max_length=64, unique=True, null=True, blank=True)
     error_code = models.CharField(max_length=16, blank=True)
     error_message = models.TextField(blank=True)
+    # Set when an attempt may have reached the provider without our knowing (a timeout
+    # after the request went out, a worker killed mid-send): when that attempt began.
+    # The next attempt asks the provider first and sends only if it has nothing.
+    unsure_since = models.DateTimeField(null=True, blank=True)
     in_reply_to = models.ForeignKey(
         InboundMessage, null=True, blank=True, on_delete=models.SET_NULL, related_name="replies"
     )

@@ -8,8 +8,16 @@ Life of a row (``OutboundStatus``)::
     queued ──claim──► sending ──ok──► sent ──callback──► delivered / undelivered / failed
       ▲                  │
       └── transient ─────┤ (attempts < MAX_ATTEMPTS: next_attempt_at = now + backoff)
-                         └── permanent, or attempts used up ──► failed
+      ▲                  └── permanent, or attempts used up ──► failed
+      ├── outcome unknown (timeout after the request went out): unsure_since is set
+      └── lease expired (SMS_SEND_LEASE: the worker died mid-send): unsure_since is set
     queued ──(recipient opted out)──► cancelled
+
+Exactly once: a row with ``unsure_since`` is reconciled before anything is sent again:
+the backend is asked for a text to that number with that body since then
+(``find_sent``); if it has one the row is ``sent`` with its provider id, and only if it
+has none is it sent again (or, attempts used up, ``failed``). So ``failed`` always means
+not delivered: a row whose outcome is unknown is never marked failed without asking.
 
 Guarantees:
 - Enqueued with ``transaction.on_commit`` only: a rolled-back write sends nothing.
@@ -31,6 +39,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
@@ -48,8 +57,9 @@ BACKOFF_BASE = timedelta(seconds=30)
 BACKOFF_MAX = timedelta(hours=1)
 # A sender sleeps for its rate-limit slot only this long; beyond, the row is deferred.
 MAX_SLOT_WAIT = 2.0
-# A row left in "sending" this long was interrupted (worker killed mid-send).
-STALE_SENDING = timedelta(minutes=15)
+# How much earlier than our clock's attempt start a provider may stamp the text it
+# accepted (clock skew) when we ask it whether it has that text.
+RECONCILE_SLACK = timedelta(seconds=60)
 # Texts we start (not replies) per number per hour: stops anyone using sign-in codes
 # to flood a stranger's phone. Broadcasts are exempt (staff send them on purpose).
 PER_NUMBER_PER_HOUR = 10
@@ -217,12 +227,23 @@ def outbound_requeue_rows(*, message_ids: Iterable[int]) -> list[int]:
     return ids if count else []
 
 
+def send_lease() -> timedelta:
+    return timedelta(seconds=float(settings.SMS_SEND_LEASE))
+
+
 def outbound_reclaim_stale(*, now: datetime | None = None) -> int:
-    """Put rows left in ``sending`` by an interrupted worker back in the queue."""
+    """Put rows left in ``sending`` past the lease by an interrupted worker back in the
+    queue, marked unsure since their claim (``updated_at``): the dead worker may have
+    sent the text, so the next attempt asks the provider first."""
     now = now or timezone.now()
     return OutboundMessage.objects.filter(
-        status=OutboundStatus.SENDING, updated_at__lt=now - STALE_SENDING
-    ).update(status=OutboundStatus.QUEUED, next_attempt_at=now, updated_at=now)
+        status=OutboundStatus.SENDING, updated_at__lt=now - send_lease()
+    ).update(
+        status=OutboundStatus.QUEUED,
+        next_attempt_at=now,
+        unsure_since=Coalesce(F("unsure_since"), F("updated_at")),
+        updated_at=now,
+    )
 
 
 def outbound_due_ids(*, limit: int, now: datetime | None = None) -> list[int]:

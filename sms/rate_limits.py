@@ -12,9 +12,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Count, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from sms.models import InboundMessage, SmsRateSlot
@@ -27,14 +30,18 @@ def inbound_per_minute() -> int:
     return int(settings.SMS_INBOUND_PER_MINUTE)
 
 
-def inbound_recent_count(*, from_hash: str, since: datetime, exclude_pk: int) -> int:
-    """Texts from this number since ``since`` that were acted upon (not throttled)."""
-    return (
+def inbound_recent_count_expression(*, from_hash: str, since: datetime) -> Any:
+    """Texts from this number since ``since`` that were acted upon (not throttled), as a
+    scalar subquery: the webhook reads it in the same query that locks the sender."""
+    acted = (
         InboundMessage.objects.filter(from_hash=from_hash, received_at__gte=since)
-        .exclude(pk=exclude_pk)
         .exclude(command=THROTTLED)
-        .count()
+        .order_by()
+        .values("from_hash")
+        .annotate(n=Count("pk"))
+        .values("n")
     )
+    return Coalesce(Subquery(acted), 0)
 
 
 def inbound_slow_down_sent(*, from_hash: str, since: datetime) -> bool:

@@ -8,12 +8,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Exists
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -45,7 +46,7 @@ from sms.phone_display import mask_phone
 from sms.rate_limits import (
     THROTTLED,
     inbound_per_minute,
-    inbound_recent_count,
+    inbound_recent_count_expression,
     inbound_slow_down_sent,
 )
 from sms.segments import MAX_BODY, segment_count, sms_text
@@ -59,9 +60,8 @@ REPLY_SEPARATOR = "\x1e"
 MAX_SID = 64
 # Longer than any real SMS (Twilio stops at 1,600); the rest of a longer POST is ignored.
 MAX_INBOUND_BODY = 4 * MAX_BODY
-# Keep a webhook answer well inside Twilio's 15 s: give up on a stuck lock or query.
-STATEMENT_TIMEOUT_MS = 8000
-LOCK_TIMEOUT_MS = 5000
+# A webhook answer stays well inside Twilio's 15 s: every PostgreSQL connection gives up
+# on a stuck lock or query (DB_LOCK_TIMEOUT, DB_STATEMENT_TIMEOUT in settings).
 BROADCAST_MAX_SEGMENTS = 3
 # Texts that say how someone voted (VOTE and its reply; CHECK and a receipt) are kept
 # only this long next to the number's hash, then redacted (``sms_redact_votes``).
@@ -97,11 +97,11 @@ def sms_receive(
 ) -> Received:
     """Act on one inbound text, exactly once per ``message_sid``.
 
-    - The InboundMessage row (unique ``message_sid``) is inserted in the same transaction
-      as every effect of the text (vote, idea, opt-out, conversation state) and its
-      reply. A replay, or the same message arriving twice at once (the fallback URL),
-      blocks on that unique key until the first commits, then returns the stored reply
-      and changes nothing.
+    - The InboundMessage row (unique ``message_sid``) is written with its reply in the
+      same transaction as every effect of the text (vote, idea, opt-out, conversation
+      state). A replay, or the same message arriving twice at once (the fallback URL),
+      blocks on the sender's row lock until the first commits, then finds the id taken,
+      returns the stored reply and changes nothing (the unique key backs this up).
     - Messages from one number are serialised (the resident row is locked), messages
       from different numbers are not.
     - A text that fails unexpectedly (a bug) rolls back entirely and is recorded as
@@ -124,24 +124,23 @@ def sms_receive(
     digest = phone_hash(e164)
     try:
         with transaction.atomic():
-            _limit_statement_time()
+            outcome = _converse(sid=sid, digest=digest, e164=e164, body=text)
             try:
-                with transaction.atomic():
-                    inbound = InboundMessage.objects.create(
-                        provider=provider[:20],
-                        message_sid=sid,
-                        from_hash=digest,
-                        to_number=(to or "")[:20],
-                        body=text,
-                    )
+                InboundMessage.objects.create(
+                    provider=provider[:20],
+                    message_sid=sid,
+                    from_hash=digest,
+                    to_number=(to or "")[:20],
+                    body=text,
+                    status=InboundStatus.PROCESSED,
+                    command=outcome.command,
+                    reply=REPLY_SEPARATOR.join(outcome.replies),
+                    processed_at=timezone.now(),
+                )
             except IntegrityError:
+                # The same id from another number (the resident lock did not serialise
+                # them): the first one stands; undo everything this one did.
                 raise _Duplicate from None
-            outcome = _converse(inbound, e164=e164, body=text)
-            inbound.status = InboundStatus.PROCESSED
-            inbound.command = outcome.command
-            inbound.reply = REPLY_SEPARATOR.join(outcome.replies)
-            inbound.processed_at = timezone.now()
-            inbound.save(update_fields=["status", "command", "reply", "processed_at"])
     except _Duplicate:
         return _replay(sid, e164)
     except Exception as exc:
@@ -155,16 +154,6 @@ def sms_receive(
         return _record_failure(provider=provider, sid=sid, digest=digest, to=to, body=text)
     logger.info("sms %s from %s: %s", sid, mask_phone(e164), outcome.command)
     return Received(replies=outcome.replies, duplicate=False, command=outcome.command)
-
-
-def _limit_statement_time() -> None:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            # SET LOCAL: only for this transaction (the webhook's), never the connection.
-            cursor.execute(
-                f"SET LOCAL statement_timeout = {STATEMENT_TIMEOUT_MS}; "
-                f"SET LOCAL lock_timeout = {LOCK_TIMEOUT_MS}"
-            )
 
 
 def split_replies(stored: str) -> tuple[str, ...]:
@@ -204,18 +193,25 @@ def _record_failure(*, provider: str, sid: str, digest: str, to: str, body: str)
     return Received(replies=(reply,), duplicate=False, command="error")
 
 
-def _converse(inbound: InboundMessage, *, e164: str, body: str) -> Outcome:
+def _converse(*, sid: str, digest: str, e164: str, body: str) -> Outcome:
+    """Act on the text under the sender's row lock. Raises _Duplicate when ``sid`` was
+    already processed: the lock serialises one number's texts, so a replay (Twilio's
+    retry, the fallback URL) waits here for the first delivery to commit, then sees it
+    and changes nothing."""
     command = parse(body)
-    # Lock the resident's row: this number's texts (a flood, a resent VOTE) are handled
-    # one at a time, other numbers' are not held up. Found by hash first (one query);
-    # created by the participation service on a first text.
-    resident = Resident.objects.select_for_update().filter(phone_hash=inbound.from_hash).first()
+    since = timezone.now() - timedelta(minutes=1)
+    # One query: the lock, the conversation state, whether this id was seen and the
+    # number's recent texts (the rate limit). Other numbers' texts are not held up.
+    resident = _locked_sender(digest=digest, sid=sid, since=since)
     created = False
     if resident is None:
         found, created = resident_for_phone(
             e164=e164, channel=Channel.SMS, language=command.language or None
         )
-        resident = Resident.objects.select_for_update().get(pk=found.pk)
+        resident = _locked_sender(digest=found.phone_hash or digest, sid=sid, since=since)
+        assert resident is not None
+    if resident.sid_seen:
+        raise _Duplicate
     with translation.override(resident.language):
         if command.kind == Kind.STOP:
             # Always honoured, whatever state or rate: an opt-out is never a vote or an
@@ -230,7 +226,7 @@ def _converse(inbound: InboundMessage, *, e164: str, body: str) -> Outcome:
         if resident.sms_opted_out_at is not None:
             # They asked us to stop: record the text, act on nothing, answer nothing.
             return Outcome((), "ignored")
-        throttled = _throttle(inbound)
+        throttled = _throttle(from_hash=digest, recent=resident.recent_texts, since=since)
         if throttled is not None:
             return throttled
         conversation, new_conversation = conversation_for(resident=resident)
@@ -244,13 +240,27 @@ def _converse(inbound: InboundMessage, *, e164: str, body: str) -> Outcome:
         )
 
 
-def _throttle(inbound: InboundMessage) -> Outcome | None:
-    since = timezone.now() - timedelta(minutes=1)
-    recent = inbound_recent_count(from_hash=inbound.from_hash, since=since, exclude_pk=inbound.pk)
+def _locked_sender(*, digest: str, sid: str, since: datetime) -> Any:
+    """The sender's Resident, locked, with its conversation (select_related, so
+    ``conversation_for`` needs no query), ``sid_seen`` and ``recent_texts``; None for a
+    number we do not know yet."""
+    return (
+        Resident.objects.select_for_update(of=("self",))
+        .select_related("sms_conversation")
+        .filter(phone_hash=digest)
+        .annotate(
+            sid_seen=Exists(InboundMessage.objects.filter(message_sid=sid)),
+            recent_texts=inbound_recent_count_expression(from_hash=digest, since=since),
+        )
+        .first()
+    )
+
+
+def _throttle(*, from_hash: str, recent: int, since: datetime) -> Outcome | None:
     if recent < inbound_per_minute():
         return None
-    logger.warning("sms flood from one number (hash %s...): throttled", inbound.from_hash[:8])
-    if inbound_slow_down_sent(from_hash=inbound.from_hash, since=since):
+    logger.warning("sms flood from one number (hash %s...): throttled", from_hash[:8])
+    if inbound_slow_down_sent(from_hash=from_hash, since=since):
         return Outcome((), THROTTLED)
     return Outcome((replies.throttled_text(),), THROTTLED)
 

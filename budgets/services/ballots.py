@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Case, CharField, Q, StringAgg, Subquery, Value, When
+from django.db.models.functions import Cast, Coalesce, Concat
 from django.utils import timezone
 
 from budgets.ballot_limits import ballot_limits
@@ -21,8 +23,7 @@ from budgets.pseudonyms import ballot_pseudonym
 from budgets.receipts import receipt_new
 from budgets.selectors import process_turnout
 from core.live import broadcast_on_commit
-from core.models import BallotType, Channel, PhaseKind, PhaseState, Process
-from core.selectors import process_phase
+from core.models import BallotType, Channel, Phase, PhaseKind, PhaseState, Process
 from participation.models import Resident
 
 logger = logging.getLogger(__name__)
@@ -45,6 +46,9 @@ class PotReceipt:
     total_cost: Decimal
     remaining: Decimal
     project_codes: tuple[int, ...]
+    # (short code, title) of each chosen project, in ballot order: the confirmation
+    # renders from these, never by reading the database again after the commit.
+    projects: tuple[tuple[int, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -57,14 +61,109 @@ class CastResult:
         return any(r.replaced_previous for r in self.receipts)
 
 
-def _voting_window_problem(process: Process, now: datetime) -> BallotProblem | None:
-    phase = process_phase(process, PhaseKind.VOTING)
+def _voting_window_problem(phase: Phase | None, now: datetime) -> BallotProblem | None:
     state = phase.state_at(now) if phase is not None else PhaseState.UPCOMING
     if state == PhaseState.UPCOMING:
         return BallotProblem("voting_not_open")
     if state == PhaseState.CLOSED:
         return BallotProblem("voting_closed")
     return None
+
+
+def _listed(*fields: Any) -> Any:
+    """``a:b:c`` per row, rows joined by commas: several rows in one scalar column (the
+    values are ids, codes and flags: never a colon or a comma in them)."""
+    parts: list[Any] = []
+    for field in fields:
+        if parts:
+            parts.append(Value(":"))
+        parts.append(Coalesce(Cast(field, CharField()), Value("")))
+    return StringAgg(Concat(*parts), delimiter=Value(","))
+
+
+def _rows(listed: str | None) -> list[list[str]]:
+    return [item.split(":") for item in (listed or "").split(",") if item]
+
+
+@dataclass(frozen=True)
+class _Earlier:
+    """The resident's ballot in one pot, as the lock query read it."""
+
+    ballot_id: int
+    pot_id: int
+    channel: str
+    counted: bool
+
+
+@dataclass(frozen=True)
+class _Locked:
+    """What the lock query read besides the lock: the resident's current neighbourhood,
+    the voting phase and the resident's ballots in the process's pots."""
+
+    neighbourhood_id: int | None
+    voting: Phase | None
+    earlier: dict[int, _Earlier]
+
+
+def _process_pots(projects: Sequence[Project]) -> dict[int, int | None]:
+    """Every pot of the process (id → neighbourhood id), read with the projects."""
+    if not projects:
+        return {}
+    return {
+        int(pot): int(neighbourhood) if neighbourhood else None
+        for pot, neighbourhood in _rows(getattr(projects[0], "process_pots", ""))
+    }
+
+
+def _lock_resident(resident: Resident, process: Process, pot_ids: Iterable[int]) -> _Locked:
+    """Lock the resident's row for the transaction and, in the same query (scalar
+    subqueries), read the voting window and the resident's ballots in ``pot_ids``
+    (found by their pseudonyms): a cast is a handful of queries, so a busy vote is
+    not spent on round trips. Casts, paper entries and voids of one resident all
+    take this lock, so the ballots read cannot change before the writes."""
+    voting = Phase.objects.filter(process=process, kind=PhaseKind.VOTING).order_by("starts_at")
+    match = Q(pk__in=[])
+    for pot_id in pot_ids:
+        match |= Q(pot_id=pot_id, voter=ballot_pseudonym(resident_id=resident.pk, pot_id=pot_id))
+    earlier = (
+        Ballot.objects.filter(match)
+        .order_by()
+        .values("process")
+        .annotate(
+            listed=_listed(
+                "pot_id",
+                "pk",
+                "channel",
+                Case(When(voided_at__isnull=True, then=Value("1")), default=Value("0")),
+            )
+        )
+        .values("listed")
+    )
+    row = (
+        Resident.objects.select_for_update()
+        .filter(pk=resident.pk)
+        .annotate(
+            voting_starts_at=Subquery(voting.values("starts_at")[:1]),
+            voting_ends_at=Subquery(voting.values("ends_at")[:1]),
+            earlier_listed=Subquery(earlier),
+        )
+        .values("neighbourhood_id", "voting_starts_at", "voting_ends_at", "earlier_listed")
+        .first()
+    )
+    if row is None:
+        raise Resident.DoesNotExist(f"resident {resident.pk} is gone")
+    phase = None
+    if row["voting_starts_at"] is not None:
+        phase = Phase(
+            process=process,
+            kind=PhaseKind.VOTING,
+            starts_at=row["voting_starts_at"],
+            ends_at=row["voting_ends_at"],
+        )
+    found = {}
+    for pot, ballot, channel, counted in _rows(row["earlier_listed"]):
+        found[int(pot)] = _Earlier(int(ballot), int(pot), channel, counted=counted == "1")
+    return _Locked(row["neighbourhood_id"], phase, found)
 
 
 def ballot_cast(
@@ -78,40 +177,61 @@ def ballot_cast(
       pot): one ballot per pot is written; re-casting replaces only the pots cast now.
     - Concurrency: the resident's row is locked (SELECT ... FOR UPDATE) for the whole
       transaction, so casts by one resident are serialised; the (pot, voter) unique
-      constraint stops a second counted ballot even if this lock were bypassed.
-    - Side effects (turnout event) are scheduled on commit only.
+      constraint stops a second counted ballot even if this lock were bypassed. The
+      rules read the resident as locked (their neighbourhood now, not as the caller
+      loaded it).
+    - Cost: a fixed number of queries whatever the number of pots and choices (the
+      lock with the window and pots, the projects, the ballots, then one statement per
+      table written); the result carries everything a confirmation shows.
+    - Side effects (turnout event) are scheduled on commit only, and sent off the
+      request path (core.live).
     """
     if channel not in Channel.values:
         raise ValueError(f"unknown channel {channel!r}")
-    with transaction.atomic():
-        Resident.objects.select_for_update().filter(pk=resident.pk).first()
+    problems: list[BallotProblem] = []
+    receipts: tuple[PotReceipt, ...] = ()
+    # No savepoint inside a caller's transaction (the SMS webhook's): nothing is written
+    # unless every rule passed, and a refusal leaves the block normally and is raised
+    # after it, so the caller's transaction stays usable for its reply.
+    with transaction.atomic(savepoint=False):
+        projects = _projects_chosen(process=process, choices=choices)
+        pot_neighbourhoods = _process_pots(projects)
+        locked = _lock_resident(resident, process, pot_neighbourhoods)
         now = timezone.now()
-        window = _voting_window_problem(process, now)
+        window = _voting_window_problem(locked.voting, now)
         if window is not None:
-            raise BallotInvalid([window])
-        by_pot, problems = _resolve_choices(resident=resident, process=process, choices=choices)
-        pots = {pot.pk: pot for pot in Pot.objects.filter(pk__in=by_pot)}
-        for pot_id, chosen in by_pot.items():
-            problems += ballot_problems(process=process, pot=pots[pot_id], chosen=chosen)
-        if not choices:
-            problems.append(BallotProblem("empty"))
-        if problems:
-            raise BallotInvalid(_dedupe(problems))
-        receipts = tuple(
-            _write_pot_ballot(
-                resident=resident,
-                process=process,
-                pot=pots[pot_id],
-                chosen=chosen,
-                channel=channel,
-                now=now,
+            problems.append(window)
+        else:
+            by_pot, pots, problems = _resolve_choices(
+                neighbourhood_id=locked.neighbourhood_id, projects=projects, choices=choices
             )
-            for pot_id, chosen in sorted(by_pot.items())
-        )
-        broadcast_on_commit(
-            process.pk,
-            lambda: {"kind": "turnout", "data": {"ballots": process_turnout(process)}},
-        )
+            for pot_id, chosen in by_pot.items():
+                problems += ballot_problems(process=process, pot=pots[pot_id], chosen=chosen)
+            if not choices:
+                problems.append(BallotProblem("empty"))
+            problems += _other_neighbourhood_problems(
+                cast_pots=by_pot, pot_neighbourhoods=pot_neighbourhoods, earlier=locked.earlier
+            )
+            problems += _paper_final_problems(
+                cast_pots=by_pot, earlier=locked.earlier, channel=channel
+            )
+            if not problems:
+                receipts = _write_ballots(
+                    resident=resident,
+                    process=process,
+                    pots=pots,
+                    by_pot=dict(sorted(by_pot.items())),
+                    earlier=locked.earlier,
+                    channel=channel,
+                    now=now,
+                )
+                broadcast_on_commit(
+                    process.pk,
+                    lambda: {"kind": "turnout", "data": {"ballots": process_turnout(process)}},
+                    coalesce="turnout",
+                )
+    if problems:
+        raise BallotInvalid(_dedupe(problems))
     return CastResult(receipts=receipts, cast_at=now)
 
 
@@ -130,24 +250,48 @@ def _dedupe(problems: list[BallotProblem]) -> list[BallotProblem]:
     return unique
 
 
+def _projects_chosen(*, process: Process, choices: Sequence[Choice]) -> list[Project]:
+    """The chosen projects still on the ballot, with their pots and, on each row, the
+    list of every pot of the process (one query)."""
+    by_id = [c.project_id for c in choices if c.short_code is None]
+    by_code = [c.short_code for c in choices if c.short_code is not None]
+    all_pots = (
+        Pot.objects.filter(process=process)
+        .order_by()
+        .values("process")
+        .annotate(listed=_listed("pk", "neighbourhood_id"))
+        .values("listed")
+    )
+    return list(
+        Project.objects.filter(process=process, withdrawn=False)
+        .filter(Q(pk__in=by_id) | Q(short_code__in=by_code))
+        .select_related("pot")
+        .annotate(process_pots=Subquery(all_pots))
+    )
+
+
 def _resolve_choices(
-    *, resident: Resident, process: Process, choices: Sequence[Choice]
-) -> tuple[dict[int, list[tuple[Project, int]]], list[BallotProblem]]:
-    ids = [c.project_id for c in choices]
-    projects = {
-        p.pk: p
-        for p in Project.objects.filter(
-            process=process, withdrawn=False, pk__in=ids
-        ).select_related("pot")
-    }
+    *, neighbourhood_id: int | None, projects: Sequence[Project], choices: Sequence[Choice]
+) -> tuple[dict[int, list[tuple[Project, int]]], dict[int, Pot], list[BallotProblem]]:
+    code_ids = {p.short_code: p.pk for p in projects}
+    by_pk = {p.pk: p for p in projects}
+    # Every choice by project id from here on (0: no such project).
+    ids = [c.project_id if c.short_code is None else code_ids.get(c.short_code, 0) for c in choices]
+    pots = {p.pot_id: p.pot for p in projects}
     problems: list[BallotProblem] = []
-    unknown = [str(i) for i in ids if i not in projects]
+    unknown = [
+        str(c.project_id if c.short_code is None else c.short_code)
+        for c, i in zip(choices, ids, strict=True)
+        if i not in by_pk
+    ]
     if unknown:
-        problems.append(BallotProblem("unknown_project", {"codes": ", ".join(unknown)}))
+        problems.append(
+            BallotProblem("unknown_project", {"codes": ", ".join(dict.fromkeys(unknown))})
+        )
     counts: dict[int, int] = defaultdict(int)
     for i in ids:
         counts[i] += 1
-    dupes = [projects[i] for i, n in counts.items() if n > 1 and i in projects]
+    dupes = [by_pk[i] for i, n in counts.items() if n > 1 and i in by_pk]
     if dupes:
         problems.append(
             BallotProblem(
@@ -158,18 +302,14 @@ def _resolve_choices(
         )
     by_pot: dict[int, list[tuple[Project, int]]] = defaultdict(list)
     seen: set[int] = set()
-    for choice in choices:
-        project = projects.get(choice.project_id)
+    for choice, project_id in zip(choices, ids, strict=True):
+        project = by_pk.get(project_id)
         if project is None or project.pk in seen:
             continue
         seen.add(project.pk)
         pot = project.pot
-        if pot.neighbourhood_id is not None and pot.neighbourhood_id != resident.neighbourhood_id:
-            code = (
-                "neighbourhood_needed"
-                if resident.neighbourhood_id is None
-                else "wrong_neighbourhood"
-            )
+        if pot.neighbourhood_id is not None and pot.neighbourhood_id != neighbourhood_id:
+            code = "neighbourhood_needed" if neighbourhood_id is None else "wrong_neighbourhood"
             problems.append(
                 BallotProblem(
                     code,
@@ -180,99 +320,124 @@ def _resolve_choices(
             )
             continue
         by_pot[pot.pk].append((project, choice.points))
-    problems += _other_neighbourhood_problems(resident=resident, process=process, pot_ids=by_pot)
-    return dict(by_pot), problems
+    return dict(by_pot), pots, problems
 
 
 def _other_neighbourhood_problems(
-    *, resident: Resident, process: Process, pot_ids: Iterable[int]
+    *,
+    cast_pots: Mapping[int, object],
+    pot_neighbourhoods: Mapping[int, int | None],
+    earlier: Mapping[int, _Earlier],
 ) -> list[BallotProblem]:
     """A resident who changed neighbourhood must not also vote in the new one's pot:
     one neighbourhood ballot per resident per process."""
-    local = set(pot_ids)
-    local &= set(process.pots.exclude(neighbourhood=None).values_list("pk", flat=True))
+    local = {pk for pk in cast_pots if pot_neighbourhoods.get(pk) is not None}
     if not local:
         return []
-    others = list(process.pots.exclude(neighbourhood=None).exclude(pk__in=local))
-    if not others:
+    for pot_id, ballot in sorted(earlier.items()):
+        if pot_neighbourhoods.get(pot_id) is not None and pot_id not in local and ballot.counted:
+            name = Pot.objects.filter(pk=pot_id).values_list("name", flat=True).first()
+            return [BallotProblem("voted_in_other_neighbourhood", {"pot": name}, pot_id=min(local))]
+    return []
+
+
+def _paper_final_problems(
+    *, cast_pots: Mapping[int, object], earlier: Mapping[int, _Earlier], channel: str
+) -> list[BallotProblem]:
+    """A ballot entered in person is final (as in Estonia, where the paper vote cancels
+    the internet one and not the other way round): it was cast before a poll worker who
+    checked the voter, a later web or SMS cast was not."""
+    if channel == Channel.PAPER:
         return []
-    match = Q()
-    for pot in others:
-        match |= Q(pot=pot, voter=ballot_pseudonym(resident_id=resident.pk, pot_id=pot.pk))
-    earlier = Ballot.objects.counted().filter(match).select_related("pot").first()
-    if earlier is None:
-        return []
-    return [
-        BallotProblem("voted_in_other_neighbourhood", {"pot": earlier.pot.name}, pot_id=min(local))
-    ]
+    problems = []
+    for pot_id in sorted(cast_pots):
+        ballot = earlier.get(pot_id)
+        if ballot is not None and ballot.counted and ballot.channel == Channel.PAPER:
+            cast_at = Ballot.objects.filter(pk=ballot.ballot_id).values_list("cast_at", flat=True)
+            problems.append(
+                BallotProblem("paper_is_final", {"when": _when(cast_at.get())}, pot_id=pot_id)
+            )
+    return problems
 
 
 def _when(moment: datetime) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
 
 
-def _write_pot_ballot(
+def _write_ballots(
     *,
     resident: Resident,
     process: Process,
-    pot: Pot,
-    chosen: list[tuple[Project, int]],
+    pots: Mapping[int, Pot],
+    by_pot: Mapping[int, list[tuple[Project, int]]],
+    earlier: Mapping[int, _Earlier],
     channel: str,
     now: datetime,
-) -> PotReceipt:
-    voter = ballot_pseudonym(resident_id=resident.pk, pot_id=pot.pk)
-    receipt = receipt_new()
-    ballot = Ballot.objects.select_for_update().filter(pot=pot, voter=voter).first()
-    replaced = ballot is not None and ballot.voided_at is None
-    on_paper = ballot is not None and replaced and ballot.channel == Channel.PAPER
-    if on_paper and ballot is not None and channel != Channel.PAPER:
-        # A ballot entered in person is final (as in Estonia, where the paper vote
-        # cancels the internet one and not the other way round): it was cast before a
-        # poll worker who checked the voter, a later web or SMS cast was not.
-        raise BallotInvalid(
-            [BallotProblem("paper_is_final", {"when": _when(ballot.cast_at)}, pot_id=pot.pk)]
+) -> tuple[PotReceipt, ...]:
+    """Write one ballot per pot in ``by_pot``: new rows in one INSERT, replaced rows in
+    one UPDATE (their old selections in one DELETE), then all selections and all cast
+    log rows in one INSERT each."""
+    fresh: list[Ballot] = []
+    replaced: list[Ballot] = []
+    receipts: dict[int, str] = {}
+    was_counted: dict[int, bool] = {}
+    for pot_id in by_pot:
+        receipt = receipt_new()
+        receipts[pot_id] = receipt
+        before = earlier.get(pot_id)
+        was_counted[pot_id] = before is not None and before.counted
+        ballot = Ballot(
+            pk=before.ballot_id if before is not None else None,
+            process=process,
+            pot=pots[pot_id],
+            voter=ballot_pseudonym(resident_id=resident.pk, pot_id=pot_id),
+            channel=channel,
+            receipt=receipt,
+            cast_at=now,
+            voided_at=None,
         )
-    if ballot is None:
+        (fresh if before is None else replaced).append(ballot)
+    if replaced:
+        Ballot.objects.bulk_update(replaced, ["channel", "receipt", "cast_at", "voided_at"])
+        Selection.objects.filter(ballot__in=[b.pk for b in replaced]).delete()
+    if fresh:
         try:
-            with transaction.atomic():
-                ballot = Ballot.objects.create(
-                    process=process,
-                    pot=pot,
-                    voter=voter,
-                    channel=channel,
-                    receipt=receipt,
-                    cast_at=now,
-                )
+            Ballot.objects.bulk_create(fresh)
         except IntegrityError:
             # Only reachable if another transaction inserted this voter's ballot without
             # holding the resident lock; the constraint has done its job. Refuse, loudly.
-            logger.error("duplicate ballot insert refused by constraint (pot %s)", pot.pk)
+            logger.error("duplicate ballot insert refused by constraint (process %s)", process.pk)
             raise
-    else:
-        ballot.channel = channel
-        ballot.receipt = receipt
-        ballot.cast_at = now
-        ballot.voided_at = None
-        ballot.save(update_fields=["channel", "receipt", "cast_at", "voided_at"])
-        ballot.selections.all().delete()
+    ballots = {b.pot_id: b for b in [*fresh, *replaced]}
     ranked = process.ballot_type == BallotType.RANKED
     Selection.objects.bulk_create(
         Selection(
-            ballot=ballot,
+            ballot=ballots[pot_id],
             project=project,
             points=1 if ranked else points,
             rank=position if ranked else None,
         )
+        for pot_id, chosen in by_pot.items()
         for position, (project, points) in enumerate(chosen, start=1)
     )
-    CastLog.objects.create(ballot=ballot, receipt=receipt, channel=channel, cast_at=now)
-    total = sum((p.cost for p, _ in chosen), Decimal(0))
-    return PotReceipt(
-        pot_id=pot.pk,
-        pot_name=pot.name,
-        receipt=receipt,
-        replaced_previous=replaced,
-        total_cost=total,
-        remaining=ballot_limits(process, pot).remaining(total),
-        project_codes=tuple(p.short_code for p, _ in chosen),
+    CastLog.objects.bulk_create(
+        CastLog(ballot=ballots[pot_id], receipt=receipts[pot_id], channel=channel, cast_at=now)
+        for pot_id in by_pot
     )
+    result = []
+    for pot_id, chosen in by_pot.items():
+        pot = pots[pot_id]
+        total = sum((p.cost for p, _ in chosen), Decimal(0))
+        result.append(
+            PotReceipt(
+                pot_id=pot_id,
+                pot_name=pot.name,
+                receipt=receipts[pot_id],
+                replaced_previous=was_counted[pot_id],
+                total_cost=total,
+                remaining=ballot_limits(process, pot).remaining(total),
+                project_codes=tuple(p.short_code for p, _ in chosen),
+                projects=tuple((p.short_code, p.title) for p, _ in chosen),
+            )
+        )
+    return tuple(result)

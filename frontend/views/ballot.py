@@ -10,7 +10,6 @@ from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_http_methods
 
 from accounts.session import resident_from_request, resident_required, safe_next
-from budgets.models import Project
 from budgets.receipts import receipt_display
 from budgets.selectors import process_turnout
 from budgets.services.ballots import BallotInvalid, CastResult, ballot_cast
@@ -35,6 +34,9 @@ from frontend.selectors import (
 from participation.errors import ParticipationError
 from participation.services.residents import resident_claim_neighbourhood
 
+# Ballot types whose form is only the chosen project ids.
+_IDS_ONLY = (BallotType.APPROVAL, BallotType.K_OF_N)
+
 
 @require_http_methods(["GET", "POST"])
 @resident_required
@@ -49,11 +51,15 @@ def ballot(request: HttpRequest, slug: str) -> HttpResponse:
     process = get_object_or_404(Process, slug=slug)
     resident = resident_from_request(request)
     assert resident is not None
-    pots = ballot_pots(process, resident)
+    # Approval ballots are read from the project ids alone: a cast that succeeds
+    # never loads the ballot's pots (the service reads what it needs).
+    pots: list[BallotPot] | None = None
+    if request.method == "GET" or process.ballot_type not in _IDS_ONLY:
+        pots = ballot_pots(process, resident)
     parsed = BallotInput()
     errors: list[SummaryError] = []
     if request.method == "POST":
-        parsed = ballot_input_parse(process, pots, request.POST)
+        parsed = ballot_input_parse(process, pots or [], request.POST)
         errors = list(parsed.errors)
         if not errors:
             try:
@@ -61,9 +67,12 @@ def ballot(request: HttpRequest, slug: str) -> HttpResponse:
                     resident=resident, process=process, choices=parsed.choices, channel=Channel.WEB
                 )
             except BallotInvalid as exc:
+                pots = pots if pots is not None else ballot_pots(process, resident)
                 errors = [problem_error(p, process, pots) for p in exc.problems]
             else:
                 return _confirmation(request, process, result)
+    if pots is None:
+        pots = ballot_pots(process, resident)
     voting_phase = process_phase(process, PhaseKind.VOTING)
     voting_state = voting_phase.state_at() if voting_phase is not None else None
     voting_open = voting_state == PhaseState.OPEN
@@ -115,12 +124,9 @@ def _pot_view(process: Process, pot: BallotPot, values: dict[int, int]) -> dict[
 
 
 def _confirmation(request: HttpRequest, process: Process, result: CastResult) -> HttpResponse:
-    codes = {code for receipt in result.receipts for code in receipt.project_codes}
-    titles = dict(
-        Project.objects.filter(process=process, short_code__in=codes).values_list(
-            "short_code", "title"
-        )
-    )
+    """Rendered from what ``ballot_cast`` returned, with no query after the commit: a
+    ballot that was committed always gets its receipt, even if the database goes away
+    the next moment."""
     receipts = [
         {
             "pot_name": r.pot_name,
@@ -129,7 +135,7 @@ def _confirmation(request: HttpRequest, process: Process, result: CastResult) ->
             "total_cost": r.total_cost,
             "remaining": r.remaining,
             "replaced_previous": r.replaced_previous,
-            "projects": [(code, titles.get(code, "")) for code in r.project_codes],
+            "projects": list(r.projects),
         }
         for r in result.receipts
     ]

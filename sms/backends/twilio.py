@@ -12,6 +12,7 @@ errors are transient: the queue retries them with backoff.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 import requests
@@ -21,11 +22,14 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 from twilio.twiml.messaging_response import MessagingResponse
+from urllib3.exceptions import NameResolutionError, NewConnectionError
 
 from sms.backends.base import BaseSmsBackend, SmsSendError
 from sms.message import SmsMessage
 
 OPTED_OUT = "21610"
+# Messages to one number looked at when reconciling an unknown outcome (newest first).
+LOOKUP_LIMIT = 50
 PERMANENT_CODES = frozenset(
     {
         "21211",  # invalid 'To' number
@@ -50,6 +54,13 @@ def classify(status: int | None, code: object) -> SmsSendError:
         permanent=permanent,
         opted_out=error_code_is_opt_out(code_text),
     )
+
+
+def _refused(exc: requests.ConnectionError) -> bool:
+    """Whether no connection was made (refused, no route, name not found): then the
+    request never went out."""
+    reason = getattr(exc.args[0] if exc.args else None, "reason", None)
+    return isinstance(reason, NewConnectionError | NameResolutionError)
 
 
 def error_code_is_opt_out(code: object) -> bool:
@@ -99,11 +110,46 @@ class SmsBackend(BaseSmsBackend):
             raise classify(exc.status, exc.code) from exc
         except TwilioServiceException as exc:
             raise classify(exc.status, exc.code) from exc
+        except requests.ConnectTimeout as exc:
+            # No connection was made: Twilio never saw the request.
+            raise SmsSendError("twilio unreachable: ConnectTimeout", code="network") from exc
         except requests.RequestException as exc:
-            # Timeouts and refused connections: Twilio may or may not have the message;
-            # retried (the status callback, keyed by our id, settles it if it did).
-            raise SmsSendError(f"twilio unreachable: {type(exc).__name__}", code="network") from exc
+            # A read timeout or a connection lost after the request went out: Twilio may
+            # have accepted the text. The queue reconciles (``find_sent``) before a retry.
+            refused = isinstance(exc, requests.ConnectionError) and _refused(exc)
+            raise SmsSendError(
+                f"twilio unreachable: {type(exc).__name__}",
+                code="network" if refused else "unknown",
+                outcome_unknown=not refused,
+            ) from exc
         return str(created.sid)
+
+    def find_sent(self, *, to: str, body: str, since: datetime) -> str | None:
+        """Ask Twilio for our messages to ``to`` and match the body, newest first. Not
+        filtered by DateSent on Twilio's side: a message still queued there has no
+        sent date yet, and it is exactly the one we must not send twice."""
+        try:
+            recent = self.client.messages.list(to=to, limit=LOOKUP_LIMIT)
+        except (TwilioRestException, TwilioServiceException) as exc:
+            raise classify(exc.status, exc.code) from exc
+        except requests.RequestException as exc:
+            raise SmsSendError(
+                f"twilio lookup failed: {type(exc).__name__}", code="network"
+            ) from exc
+        for message in recent:
+            created = message.date_created or message.date_sent
+            if (
+                message.body == body
+                and (created is None or created >= since)
+                and self._ours(message)
+            ):
+                return str(message.sid)
+        return None
+
+    def _ours(self, message: Any) -> bool:
+        if self.from_number.startswith("MG"):
+            return getattr(message, "messaging_service_sid", None) in (None, self.from_number)
+        return getattr(message, "from_", None) in (None, self.from_number)
 
     def send_messages(self, messages: Sequence[SmsMessage]) -> int:
         sent = 0

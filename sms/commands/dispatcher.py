@@ -22,9 +22,9 @@ from django.db import transaction
 from django.utils import timezone, translation
 
 from budgets.ballot_limits import ballot_limits
-from budgets.ballot_validation import BallotProblem, Choice, money
+from budgets.ballot_validation import Choice, money
 from budgets.receipts import receipt_display, receipt_normalise
-from budgets.selectors import projects_on_ballot, receipt_status
+from budgets.selectors import receipt_status
 from budgets.services.ballots import BallotInvalid, CastResult, ballot_cast
 from core.models import BallotType, Channel, Process
 from maps.models import Neighbourhood
@@ -259,16 +259,11 @@ def _vote(ctx: Context, command: Command) -> Outcome:
     if not numbers.items:
         return _out(Kind.VOTE, replies.vote_usage_text())
     codes = [code for code, _points in numbers.items]
-    # Short codes → project ids. Other neighbourhoods' projects are included on purpose:
-    # ballot_cast then explains "another neighbourhood's ballot" instead of "no such".
-    by_code = {p.short_code: p for p in projects_on_ballot(process).filter(short_code__in=codes)}
-    unknown = [str(code) for code in dict.fromkeys(codes) if code not in by_code]
-    if unknown:
-        problem = BallotProblem("unknown_project", {"codes": ", ".join(unknown)})
-        return _out(Kind.VOTE, replies.vote_invalid_text([problem.message()]))
+    # By short code: ballot_cast finds the projects (one query for both) and explains an
+    # unknown code, or another neighbourhood's project, in the same words as the web.
     cumulative = process.ballot_type == BallotType.CUMULATIVE
     choices = [
-        Choice(project_id=by_code[code].pk, points=(points or 1) if cumulative else 1)
+        Choice(short_code=code, points=(points or 1) if cumulative else 1)
         for code, points in numbers.items
     ]
     try:
@@ -276,7 +271,9 @@ def _vote(ctx: Context, command: Command) -> Outcome:
             resident=ctx.resident, process=process, choices=choices, channel=Channel.SMS
         )
     except BallotInvalid as exc:
-        texts = [replies.vote_invalid_text([p.message() for p in exc.problems])]
+        unknown = [p for p in exc.problems if p.code == "unknown_project"]
+        # An unknown number is the one thing to fix first: say only that.
+        texts = [replies.vote_invalid_text([p.message() for p in unknown or exc.problems])]
         if any(p.code == "neighbourhood_needed" for p in exc.problems):
             texts.append(_ask_neighbourhood(ctx))
         return _out(Kind.VOTE, *texts)

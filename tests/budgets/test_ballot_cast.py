@@ -12,6 +12,7 @@ from budgets.models import Ballot, CastLog, Selection
 from budgets.pseudonyms import ballot_pseudonym
 from budgets.selectors import receipt_status
 from budgets.services.ballots import BallotInvalid, ballot_cast
+from core.live import live_events_wait
 from core.models import BallotType, PhaseKind
 from tests.budgets.conftest import citywide, project
 from tests.factories import NeighbourhoodFactory, PotFactory, ProjectFactory, ResidentFactory
@@ -227,6 +228,7 @@ def test_turnout_event_is_scheduled_on_commit(
     resident = ResidentFactory()
     with django_capture_on_commit_callbacks(execute=True):
         cast(resident, voting_process, 1)
+    live_events_wait()  # with Redis, events leave on the live thread
     assert sent == [(voting_process.pk, {"kind": "turnout", "data": {"ballots": 1}})]
 
 

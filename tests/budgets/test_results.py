@@ -12,6 +12,7 @@ from budgets.results import process_results
 from budgets.services.ballots import ballot_cast
 from budgets.services.results import ResultsError, results_publish
 from budgets.tally import election_for_pot, tally_process
+from core.live import live_events_wait
 from core.models import TallyRule
 from participation.models import AuditLog
 from tests.budgets.conftest import citywide, close_voting, project
@@ -122,6 +123,7 @@ def test_results_published_event(
     close_voting(voted)
     with django_capture_on_commit_callbacks(execute=True):
         results_publish(process=voted, actor=staff_user)
+    live_events_wait()  # with Redis, events leave on the live thread
     assert sent == ["results"]
 
 

@@ -11,6 +11,7 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
+from core.live import live_events_wait
 from core.models import Phase, PhaseKind, Process
 from maps import locate
 from maps.models import Neighbourhood
@@ -382,7 +383,9 @@ def test_a_comment_is_broadcast_live_once_committed(
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         comment = comment_post(author=resident, proposal=idea, body="Yes", channel="web")
+        live_events_wait()  # with Redis, events leave on the live thread
         assert sent == []  # not before the commit
+    live_events_wait()  # with Redis, events leave on the live thread
     assert sent == [
         (
             idea.process_id,
@@ -406,6 +409,7 @@ def test_a_live_reply_names_its_parent(
         reply = comment_post(
             author=resident, proposal=idea, body="Yes", channel="web", parent=parent
         )
+    live_events_wait()  # with Redis, events leave on the live thread
     [(_process_id, event)] = sent
     assert event["data"] == {"proposal": idea.pk, "comment": reply.pk, "parent": parent.pk}
 
@@ -424,6 +428,7 @@ def test_a_comment_rolled_back_with_its_transaction_is_never_broadcast(
         comment_post(author=resident, proposal=idea, body="Yes", channel="web")
         raise RuntimeError("the caller's transaction fails after the comment")
     assert callbacks == []
+    live_events_wait()  # with Redis, events leave on the live thread
     assert sent == []
     assert not Comment.objects.exists()
 
@@ -440,6 +445,7 @@ def test_a_refused_comment_broadcasts_nothing(
     ):
         comment_post(author=resident, proposal=idea, body="", channel="web")
     assert callbacks == []
+    live_events_wait()  # with Redis, events leave on the live thread
     assert sent == []
 
 

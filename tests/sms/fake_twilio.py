@@ -3,8 +3,13 @@ so our twilio backend) through its HTTP layer: a fake at our boundary, no mocks 
 the library.
 
 ``FakeTwilio`` answers ``POST /2010-04-01/Accounts/<sid>/Messages.json`` from a script of
-behaviours (``"201"``, ``"202"``, ``"500"``, ``"timeout"``, ``"21610"``, ``"21211"``); when the
-script runs out it accepts. ``LoopbackHttpClient`` is a ``TwilioHttpClient`` that sends
+behaviours (``"201"``, ``"202"``, ``"500"``, ``"timeout"``, ``"timeout-lost"``, ``"21610"``,
+``"21211"``); when the script runs out it accepts. ``"timeout"`` accepts the message and
+then answers too late for the client (the outcome the client cannot know);
+``"timeout-lost"`` answers too late without accepting it. ``GET .../Messages.json?To=``
+lists the accepted messages to that number, newest first, as Twilio's API does.
+
+``LoopbackHttpClient`` is a ``TwilioHttpClient`` that sends
 every request to the fake server instead of api.twilio.com (rewriting scheme and host;
 Twilio's ``edge``/``region`` options only rewrite Twilio hosts).
 """
@@ -17,6 +22,7 @@ import time
 import uuid
 from collections import deque
 from dataclasses import dataclass, field
+from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit, urlunsplit
@@ -34,6 +40,8 @@ CLIENT_TIMEOUT = 0.5  # seconds; the "timeout" behaviour sleeps longer than this
 class FakeTwilio:
     script: deque[str] = field(default_factory=deque)
     requests: list[dict[str, Any]] = field(default_factory=list)
+    # Every message accepted (also those whose answer came too late), oldest first.
+    accepted: list[dict[str, Any]] = field(default_factory=list)
     server: ThreadingHTTPServer | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -80,8 +88,12 @@ def _handler(fake: FakeTwilio) -> type[BaseHTTPRequestHandler]:
             if not self.path.endswith("/Messages.json"):
                 self._json(404, {"code": 20404, "message": "not found", "status": 404})
             elif behaviour == "timeout":
+                message = self._accept(form)
                 time.sleep(CLIENT_TIMEOUT * 3)
-                self._json(201, {"sid": "SMlate", "status": "queued"})
+                self._json(201, message)
+            elif behaviour == "timeout-lost":
+                time.sleep(CLIENT_TIMEOUT * 3)
+                self._json(500, {"message": "Internal Server Error", "status": 500})
             elif behaviour == "500":
                 self._json(500, {"message": "Internal Server Error", "status": 500})
             elif behaviour in {"21610", "21211"}:
@@ -99,22 +111,54 @@ def _handler(fake: FakeTwilio) -> type[BaseHTTPRequestHandler]:
                     },
                 )
             else:
-                sid = "SM" + uuid.uuid4().hex
-                self._json(
-                    202 if behaviour == "202" else 201,
-                    {
-                        "sid": sid,
-                        "account_sid": ACCOUNT_SID,
-                        "to": form.get("To"),
-                        "from": form.get("From"),
-                        "body": form.get("Body"),
-                        "status": "queued",
-                        "num_segments": "1",
-                        "direction": "outbound-api",
-                        "api_version": "2010-04-01",
-                        "uri": f"/2010-04-01/Accounts/{ACCOUNT_SID}/Messages/{sid}.json",
-                    },
-                )
+                self._json(202 if behaviour == "202" else 201, self._accept(form))
+
+        def _accept(self, form: dict[str, str]) -> dict[str, Any]:
+            sid = "SM" + uuid.uuid4().hex
+            message = {
+                "sid": sid,
+                "account_sid": ACCOUNT_SID,
+                "to": form.get("To"),
+                "from": form.get("From"),
+                "messaging_service_sid": form.get("MessagingServiceSid"),
+                "body": form.get("Body"),
+                "status": "queued",
+                "num_segments": "1",
+                "direction": "outbound-api",
+                "api_version": "2010-04-01",
+                # A queued message has no sent date yet, as on Twilio.
+                "date_created": formatdate(usegmt=True),
+                "date_sent": None,
+                "uri": f"/2010-04-01/Accounts/{ACCOUNT_SID}/Messages/{sid}.json",
+            }
+            with fake.lock:
+                fake.accepted.append(message)
+            return message
+
+        def do_GET(self) -> None:
+            parts = urlsplit(self.path)
+            query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+            with fake.lock:
+                fake.requests.append({"path": self.path, "form": query, "behaviour": "list"})
+                found = [m for m in reversed(fake.accepted) if m["to"] == query.get("To")]
+            if not parts.path.endswith("/Messages.json"):
+                self._json(404, {"code": 20404, "message": "not found", "status": 404})
+                return
+            size = int(query.get("PageSize", "50"))
+            self._json(
+                200,
+                {
+                    "messages": found[:size],
+                    "page": 0,
+                    "page_size": size,
+                    "start": 0,
+                    "end": max(len(found[:size]) - 1, 0),
+                    "first_page_uri": parts.path,
+                    "next_page_uri": None,
+                    "previous_page_uri": None,
+                    "uri": self.path,
+                },
+            )
 
     return Handler
 
