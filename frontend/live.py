@@ -21,5 +21,6 @@ def live_config(process: Process) -> dict[str, Any]:
             "commentLink": _("Read the comments"),
             "results": _("The results are published."),
             "resultsLink": _("See the results"),
+            "paused": _("Live updates are paused. This page still works."),
         },
     }

@@ -119,7 +119,7 @@ async def readyz(request: HttpRequest) -> JsonResponse:
     except TimeoutError:
         checks = {"database": "down", "migrations": "unknown", "static_files": "unknown"}
     try:
-        await asyncio.wait_for(_channel_layer_ok(), settings.LIVE_REDIS_TIMEOUT * 2)
+        await asyncio.wait_for(_channel_layer_ok(), settings.LIVE_REDIS_TIMEOUT)
         checks["channel_layer"] = "ok"
     except Exception as exc:
         logger.warning("readiness: channel layer down (live updates paused): %r", exc)

@@ -167,7 +167,7 @@ REDIS_URL = env_str("REDIS_URL", "")
 # worth that. A broadcast (core.live), a websocket join and the health check give up
 # after LIVE_REDIS_TIMEOUT seconds. The socket timeout itself must outlast the 5 s
 # blocking read (BZPOPMIN) with which channels-redis waits for a socket's next event.
-LIVE_REDIS_TIMEOUT = env_float("LIVE_REDIS_TIMEOUT", 0.5)
+LIVE_REDIS_TIMEOUT = env_float("LIVE_REDIS_TIMEOUT", 2.0)
 _CHANNELS_REDIS_BLOCKING_READ_S = 5
 CHANNEL_LAYERS = {
     "default": {

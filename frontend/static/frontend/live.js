@@ -1,6 +1,9 @@
 // Live updates of a process over its websocket: turnout while voting, notices of new
-// comments, "results published". Purely additive: when the socket cannot open or the
-// channel layer is down, the page stays as it is and nothing is reported as an error.
+// comments, "results published". Purely additive: when the socket cannot open the page
+// stays as it is; when the server says the channel layer is down ("status", live false)
+// a short "live updates paused" line shows until it says they flow again. The socket is
+// reopened forever, with capped, jittered backoff, so a restart or an outage of any
+// length heals without a reload and thousands of pages do not reconnect in one burst.
 (function () {
   "use strict";
   var configNode = document.getElementById("live-config");
@@ -10,7 +13,27 @@
   var notices = document.getElementById("live-notices");
   var turnout = document.getElementById("live-turnout");
   var attempts = 0;
-  var maxAttempts = 8;
+  var maxDelay = 30000;
+  var paused = null;
+
+  function setPaused(on) {
+    if (!notices) { return; }
+    if (on && !paused) {
+      paused = document.createElement("p");
+      paused.className = "live-notice live-paused";
+      paused.textContent = config.text.paused;
+      notices.appendChild(paused);
+    } else if (!on && paused) {
+      notices.removeChild(paused);
+      paused = null;
+    }
+  }
+
+  function delay() {
+    // Full jitter: anywhere up to the capped exponential step (1 s, 2 s, 4 s ... 30 s).
+    var ceiling = Math.min(maxDelay, 1000 * Math.pow(2, attempts));
+    return Math.floor(Math.random() * ceiling) + 250;
+  }
 
   function notice(text, href, linkText) {
     if (!notices) { return; }
@@ -29,6 +52,7 @@
   }
 
   function handle(message) {
+    if (message && message.type === "status") { setPaused(message.live === false); return; }
     if (!message || message.type !== "event" || !message.data) { return; }
     if (message.kind === "turnout" && turnout && typeof message.data.ballots === "number") {
       try {
@@ -53,17 +77,17 @@
     try {
       var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
       socket = new WebSocket(scheme + window.location.host + config.socket);
-    } catch (e) { return; }
+    } catch (e) { attempts = Math.min(attempts + 1, 16); window.setTimeout(connect, delay()); return; }
     socket.onopen = function () { attempts = 0; };
     socket.onmessage = function (event) {
       try { handle(JSON.parse(event.data)); } catch (e) { /* ignore a bad frame */ }
     };
     socket.onerror = function () { /* onclose follows; nothing to show */ };
     socket.onclose = function (event) {
-      // 4404: no such process; otherwise back off and retry a few times, then give up.
-      if (event.code === 4404 || attempts >= maxAttempts) { return; }
-      attempts += 1;
-      window.setTimeout(connect, Math.min(30000, 1000 * Math.pow(2, attempts)));
+      // 4404: no such process, nothing to wait for. Otherwise try again, for ever.
+      if (event.code === 4404) { return; }
+      attempts = Math.min(attempts + 1, 16);
+      window.setTimeout(connect, delay());
     };
   }
 
