@@ -362,7 +362,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where collectstatic writes (and WhiteNoise reads in production).
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 # daphne does not serve static files the way runserver does: WhiteNoise serves them, from
 # the app folders directly in development and from collectstatic's output in production.
 WHITENOISE_USE_FINDERS = not PRODUCTION
