@@ -43,10 +43,10 @@ from participation.models import (
     QueueReason,
     Resident,
 )
+from participation.services.pilots import PilotReportInput, pilot_report_submit
 from participation.services.roles_sync import roles_sync
 from sms.project_updates import project_delivery_update
 from sms.services import sms_receive
-from participation.services.pilots import PilotReportInput, pilot_report_submit
 
 SEED = 2027
 PROCESS_SLUG = "riverbend-2027"

@@ -5,7 +5,19 @@ as every kind of outsider."""
 
 from django.urls import path
 
-from staff.views import audit, codes, delivery, home, kiosk, mfa, moderation, paper, pilots, results, review
+from staff.views import (
+    audit,
+    codes,
+    delivery,
+    home,
+    kiosk,
+    mfa,
+    moderation,
+    paper,
+    pilots,
+    results,
+    review,
+)
 
 app_name = "staff"
 
