@@ -51,7 +51,7 @@ lint: $(VENV)/.installed-dev
 	$(VENV)/bin/lint-imports --no-cache
 
 typecheck: $(VENV)/.installed-dev
-	$(VENV)/bin/mypy maps core participation budgets sms accounts frontend staff demo justcity
+	$(VENV)/bin/mypy maps core participation budgets sms equity accounts frontend staff demo justcity
 
 # Browser tests run in their own pytest call: Playwright's sync API keeps an event loop
 # for the session, which breaks async tests collected after it (GOTCHAS.md).

@@ -22,8 +22,12 @@ from core.keyed_hash import keyed_hash
 from core.models import Channel
 from participation.errors import ParticipationError
 from participation.identity import phone_hash
-from participation.models import Resident
+from participation.models import ParticipationKind, Resident
 from participation.selectors import resident_for_voter_code
+from participation.services.participation_record import (
+    participation_record,
+    participation_record_live,
+)
 from participation.services.residents import LANGUAGES, resident_for_phone
 from sms.models import OutboundStatus
 from sms.outbound import OPTED_OUT_CODE
@@ -188,7 +192,11 @@ def sign_in_code_verify(*, e164: str, code: str, ip: str, language: str | None =
     # Single use, even against a concurrent correct try.
     if not SignInCode.objects.filter(pk=row.pk, used_at__isnull=True).update(used_at=now):
         raise ParticipationError("code_expired", _("That code has expired. Ask for a new one."))
-    resident, _created = resident_for_phone(e164=e164, channel=Channel.WEB, language=language)
+    with transaction.atomic():
+        resident, _created = resident_for_phone(e164=e164, channel=Channel.WEB, language=language)
+        participation_record_live(
+            resident=resident, kind=ParticipationKind.VERIFIED, channel=Channel.WEB
+        )
     return resident
 
 
@@ -203,5 +211,17 @@ def sign_in_voter_code_verify(*, code: str, ip: str) -> Resident:
         raise ParticipationError(
             "voter_code_unknown",
             _("We do not know that voter code. Check it against your letter and try again."),
+        )
+    # A letter is for one process when it names one; else it counts for those going on.
+    if resident.voter_code_process_id is not None:
+        participation_record(
+            process=resident.voter_code_process_id,
+            resident=resident,
+            kind=ParticipationKind.VERIFIED,
+            channel=Channel.WEB,
+        )
+    else:
+        participation_record_live(
+            resident=resident, kind=ParticipationKind.VERIFIED, channel=Channel.WEB
         )
     return resident

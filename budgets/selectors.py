@@ -29,14 +29,14 @@ from core.models import Channel, PotFormula, Process
 from maps.models import Neighbourhood
 from maps.selectors import neighbourhoods_feature_collection
 from participation.models import Resident
+from participation.selectors import process_participant_count
 
 
 def process_turnout(process: Process) -> int:
-    """Counted ballot-holders of the process: distinct voter pseudonyms. Pseudonyms are
-    per pot, so in a process with a city-wide and neighbourhood pots a resident who voted
-    in both counts twice; exact per-resident turnout would need a link between pots,
-    which secrecy rules out."""
-    return Ballot.objects.filter(process=process).counted().values("voter").distinct().count()
+    """Residents who have voted in the process, each once: read from the participation
+    record (one row per resident and day, never joined to ballots), so a resident who
+    voted in the city-wide and a neighbourhood pot counts once."""
+    return process_participant_count(process.pk)
 
 
 def projects_on_ballot(process: Process) -> QuerySet[Project]:

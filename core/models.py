@@ -27,6 +27,8 @@ class Channel(models.TextChoices):
     WEB = "web", _("Web")
     SMS = "sms", _("SMS")
     PAPER = "paper", _("Paper")
+    # A partner's client or a kiosk app calling the platform's API on a resident's behalf.
+    API = "api", _("API")
     IMPORT = "import", _("Imported")
 
 
@@ -85,6 +87,14 @@ class ProcessQuerySet(models.QuerySet["Process"]):
         return self.filter(pk__in=open_phases.values("process_id"))
 
 
+class CommentModeration(models.TextChoices):
+    """When a process's comments are shown: at once (moderators review them after, in
+    the queue), or only once a moderator approved each one."""
+
+    POST = "post", _("Post-moderated: shown at once, reviewed after")
+    PRE = "pre", _("Pre-moderated: shown after review")
+
+
 class Process(models.Model):
     """A participatory budgeting round: phases, pots, projects on the ballot, the ballot
     rules and the tally rule. Ballot limits live here and are read by one function,
@@ -115,6 +125,9 @@ class Process(models.Model):
     )
     currency = models.CharField(max_length=3, default="USD")
     results_published_at = models.DateTimeField(null=True, blank=True)
+    comment_moderation = models.CharField(
+        max_length=4, choices=CommentModeration.choices, default=CommentModeration.POST
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = ProcessQuerySet.as_manager()

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from frontend.selectors import MAP_KINDS, MAP_STATUSES
 from maps.models import Neighbourhood
+from participation.demographics import DEMOGRAPHIC_QUESTIONS, answer_label, question_label
 from participation.identity import InvalidPhoneNumber, phone_normalise
 from participation.services.ideas import BODY_MAX
 
@@ -120,6 +121,17 @@ class CommentForm(forms.Form):
     parent = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
 
 
+class FlagForm(forms.Form):
+    """Report an idea, or one of its comments (``comment``), to the moderators."""
+
+    comment = forms.IntegerField(
+        required=False, widget=forms.HiddenInput, min_value=1, max_value=2**63 - 1
+    )
+    reason = forms.CharField(
+        label=_("What is wrong with it? (optional)"), required=False, max_length=500
+    )
+
+
 class MapFilterForm(forms.Form):
     """The filters of the map page and of its list: one GET form for both."""
 
@@ -160,3 +172,25 @@ class ReceiptForm(forms.Form):
         help_text=_("The code shown after you voted, for example ABCDE-FGHJK."),
         widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
     )
+
+
+class DemographicsForm(forms.Form):
+    """The city's self-report questions (``participation.demographics``), each optional:
+    leaving one blank gives no answer to it. Only the shape is checked here; the closed
+    lists are checked again by ``resident_record_demographics``."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for question, answers in DEMOGRAPHIC_QUESTIONS.items():
+            self.fields[question] = forms.ChoiceField(
+                label=question_label(question),
+                required=False,
+                widget=forms.RadioSelect,
+                choices=[
+                    *((a, answer_label(a)) for a in answers),
+                    ("", _("I would rather not say")),
+                ],
+            )
+
+    def answers(self) -> dict[str, str]:
+        return {q: a for q, a in self.cleaned_data.items() if a}

@@ -3,9 +3,12 @@ from __future__ import annotations
 from django.urls import path, re_path
 
 from frontend.views import (
+    about_you,
     account,
     activity,
     ballot,
+    equity,
+    fairness,
     ideas,
     maps,
     pages,
@@ -28,6 +31,9 @@ urlpatterns = [
     path("processes/<slug:slug>/paper-ballot/", printing.paper_ballot, name="paper-ballot"),
     path("v/", printing.voter_code_short, name="voter-code-short"),
     path("processes/<slug:slug>/results/", results.results, name="results"),
+    path(
+        "processes/<slug:slug>/results/fairness/", fairness.fairness_page, name="results-fairness"
+    ),
     path("processes/<slug:slug>/results.csv", results.results_csv, name="results-csv"),
     path(
         "processes/<slug:slug>/projects.geojson",
@@ -40,9 +46,35 @@ urlpatterns = [
         name="results-pb",
     ),
     path("processes/<slug:slug>/delivery/", results.delivery, name="delivery"),
+    path("processes/<slug:slug>/equity/", equity.process_equity, name="equity"),
+    path(
+        "processes/<slug:slug>/equity/scorecard.csv",
+        equity.scorecard_download,
+        name="equity-scorecard-csv",
+    ),
+    path(
+        "processes/<slug:slug>/equity/participation.csv",
+        equity.participation_download,
+        name="equity-participation-csv",
+    ),
+    path(
+        "processes/<slug:slug>/equity/representation.csv",
+        equity.representation_download,
+        name="equity-representation-csv",
+    ),
+    path(
+        "processes/<slug:slug>/equity/funnel.csv",
+        equity.funnel_download,
+        name="equity-funnel-csv",
+    ),
+    path("equity/", equity.city_equity, name="city-equity"),
+    path("equity/scorecards.csv", equity.city_scorecards_download, name="city-equity-csv"),
+    path("me/about-you/", about_you.about_you, name="about-you"),
     path("proposals/<int:pk>/", ideas.proposal_detail, name="proposal"),
     path("proposals/<int:pk>/comments/", ideas.comment_create, name="comment"),
     path("proposals/<int:pk>/support/", ideas.support_toggle, name="support"),
+    path("proposals/<int:pk>/flag/", ideas.proposal_flag, name="flag"),
+    path("proposals/<int:pk>/revise/", ideas.proposal_revise_view, name="revise"),
     path("projects/<int:pk>/", projects.project_detail, name="project"),
     path("projects/<int:pk>/follow/", projects.project_follow_toggle, name="project-follow"),
     path("updates/<int:pk>/photo/", projects.update_photo, name="update-photo"),

@@ -56,9 +56,10 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    # Swagger UI's files from our own static: the API docs page works offline (no CDN).
+    "drf_spectacular_sidecar",
     "channels",
     "leaflet",
-    "django_tasks_db",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",
@@ -67,10 +68,14 @@ INSTALLED_APPS = [
     "participation",
     "budgets",
     "sms",
+    "equity",
     "accounts",
     "frontend",
     "staff",
     "demo",
+    # After core: core's ``db_worker`` (the package's, surviving database outages)
+    # replaces the package's own; the first app with a command name wins.
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -92,8 +97,11 @@ MIDDLEWARE = [
     "accounts.staff_mfa_middleware.StaffMfaMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    # Last, as django-axes requires: turns a locked-out sign-in into its 429 page.
+    # django-axes: turns a locked-out sign-in into its 429 page (its docs ask for it
+    # last; it only looks at the response, so the outage handler may follow it).
     "axes.middleware.AxesMiddleware",
+    # Last, so its process_exception sees a view's database outage first: 503, not 500.
+    "justcity.unavailable.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "justcity.urls"
@@ -125,8 +133,31 @@ DATABASES: dict[str, dict[str, Any]] = {
     if DATABASE_URL
     else {"ENGINE": "django.db.backends.sqlite3", "NAME": str(BASE_DIR / "db.sqlite3")}
 }
+# A bounded psycopg pool per process (Django's OPTIONS["pool"]): at most DB_POOL_MAX_SIZE
+# connections each, so workers x pool stays under PostgreSQL's max_connections however
+# many requests arrive; a request that waits DB_POOL_TIMEOUT seconds for a connection
+# gets a 503 (justcity.unavailable), never a 500. DB_POOL_MAX_SIZE=0 turns the pool off
+# (one connection per thread, kept DB_CONN_MAX_AGE seconds), e.g. behind PgBouncer.
+DB_POOL_MIN_SIZE = env_int("DB_POOL_MIN_SIZE", 1)
+DB_POOL_MAX_SIZE = env_int("DB_POOL_MAX_SIZE", 4)
+DB_POOL_TIMEOUT = env_float("DB_POOL_TIMEOUT", 3.0)
+if DB_POOL_MAX_SIZE < 0 or not 0 <= DB_POOL_MIN_SIZE <= max(DB_POOL_MAX_SIZE, 0):
+    raise ImproperlyConfigured(
+        "DB_POOL_MIN_SIZE and DB_POOL_MAX_SIZE must satisfy 0 <= min <= max "
+        f"(got {DB_POOL_MIN_SIZE} and {DB_POOL_MAX_SIZE})"
+    )
+if DB_POOL_TIMEOUT <= 0:
+    raise ImproperlyConfigured(f"DB_POOL_TIMEOUT must be positive, got {DB_POOL_TIMEOUT}")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    DATABASES["default"]["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", 0)
+    if DB_POOL_MAX_SIZE > 0:
+        # Pooled connections are returned at the end of each request: no CONN_MAX_AGE.
+        DATABASES["default"]["OPTIONS"]["pool"] = {
+            "min_size": DB_POOL_MIN_SIZE,
+            "max_size": DB_POOL_MAX_SIZE,
+            "timeout": DB_POOL_TIMEOUT,
+        }
+    else:
+        DATABASES["default"]["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", 0)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 else:
     # SQLite: wait on locks rather than fail with "database is locked" under daphne threads.
@@ -135,10 +166,24 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- channel layer --------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL", "")
+# redis-py waits forever (or 5 s) on a hung server by default; live events are never
+# worth that. A broadcast (core.live), a websocket join and the health check give up
+# after LIVE_REDIS_TIMEOUT seconds. The socket timeout itself must outlast the 5 s
+# blocking read (BZPOPMIN) with which channels-redis waits for a socket's next event.
+LIVE_REDIS_TIMEOUT = env_float("LIVE_REDIS_TIMEOUT", 0.5)
+_CHANNELS_REDIS_BLOCKING_READ_S = 5
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [REDIS_URL]},
+        "CONFIG": {
+            "hosts": [
+                {
+                    "address": REDIS_URL,
+                    "socket_connect_timeout": LIVE_REDIS_TIMEOUT,
+                    "socket_timeout": _CHANNELS_REDIS_BLOCKING_READ_S + 2,
+                }
+            ]
+        },
     }
     if REDIS_URL
     else {"BACKEND": "channels.layers.InMemoryChannelLayer"}
@@ -165,11 +210,30 @@ SMS_INBOUND_PER_MINUTE = env_int("SMS_INBOUND_PER_MINUTE", 10)
 # Seconds one gateway API call may take; a send never holds a worker longer.
 SMS_HTTP_TIMEOUT = env_float("SMS_HTTP_TIMEOUT", 10.0)
 
+# --- serving under load ---------------------------------------------------------------------
+# Requests one ASGI worker process serves at once (justcity.request_limit); the next waits
+# up to WEB_QUEUE_TIMEOUT seconds for a free place, then gets 503 with Retry-After. The
+# number of worker processes is WEB_CONCURRENCY, read by justcity/gunicorn_conf.py.
+WEB_MAX_CONCURRENT = env_int("WEB_MAX_CONCURRENT", 16)
+WEB_QUEUE_TIMEOUT = env_float("WEB_QUEUE_TIMEOUT", 2.0)
+# Seconds a 503 asks the client (or Twilio, a balancer) to wait before trying again.
+RETRY_AFTER_SECONDS = env_int("RETRY_AFTER_SECONDS", 5)
+if WEB_MAX_CONCURRENT < 1:
+    raise ImproperlyConfigured(f"WEB_MAX_CONCURRENT must be at least 1, got {WEB_MAX_CONCURRENT}")
+
 # --- posting limits ---------------------------------------------------------------------
 # Ideas and comments one resident may post per hour, on every channel together
 # (participation.posting_limits); 0 turns a limit off.
 IDEAS_PER_HOUR = env_int("IDEAS_PER_HOUR", 5)
 COMMENTS_PER_HOUR = env_int("COMMENTS_PER_HOUR", 30)
+# Flags one resident may raise per hour (web and SMS together); 0 turns the limit off.
+FLAGS_PER_HOUR = env_int("FLAGS_PER_HOUR", 10)
+
+# --- moderation ---------------------------------------------------------------------------
+# Open resident flags that put an idea or comment back in the moderation queue.
+MODERATION_FLAG_THRESHOLD = env_int("MODERATION_FLAG_THRESHOLD", 3)
+if MODERATION_FLAG_THRESHOLD < 1:
+    raise ImproperlyConfigured("MODERATION_FLAG_THRESHOLD must be at least 1")
 # --- the city ---------------------------------------------------------------------------
 # Named on printed letters and ballots and in open-data exports (Pabulib ``unit`` and
 # ``country``; "Worldwide" is Pabulib's word for no country).
@@ -184,6 +248,28 @@ SMS_TEST_NUMBER_PREFIX = env_str("SMS_TEST_NUMBER_PREFIX", "+120255501")
 # Ballot-level open data (the .pb VOTES section) only for pots with at least this many
 # counted ballots: one ballot in a pot would show that voter's choices.
 EXPORT_MIN_BALLOTS = env_int("EXPORT_MIN_BALLOTS", 10)
+
+# --- equity: participation figures and scorecards -----------------------------------------
+# Every public figure (participation, scorecards, the funnel, their CSVs) hides a count
+# below this many residents, and any share, rate or index computed from such a cell.
+EQUITY_MIN_CELL = env_int("EQUITY_MIN_CELL", 10)
+# The self-report questions residents may answer (web after voting, SMS AGE) and their
+# closed lists of answers, in the order they are offered. The city sets them: age bands
+# by ``DEMOGRAPHIC_AGE_BANDS`` ("under_18,18_29,30_44,45_64,65_plus": "A_B" is A to B
+# years, "A_plus" A and over, "under_A" under A). Census counts per group
+# (``Neighbourhood.demographics``) use the keys "<question>.<answer>".
+DEMOGRAPHIC_QUESTIONS: dict[str, tuple[str, ...]] = {
+    "age_band": tuple(
+        env_list("DEMOGRAPHIC_AGE_BANDS", ["under_18", "18_29", "30_44", "45_64", "65_plus"])
+    ),
+    "gender": tuple(env_list("DEMOGRAPHIC_GENDERS", ["woman", "man", "nonbinary", "other"])),
+    "tenure": tuple(env_list("DEMOGRAPHIC_TENURES", ["renter", "owner", "other"])),
+}
+# A neighbourhood is "high need" for the ownership criterion when its need index is at
+# least this (1.0 is the city average).
+EQUITY_HIGH_NEED_INDEX = env_float("EQUITY_HIGH_NEED_INDEX", 1.2)
+# Accountability: a funded project is "reported on" with a delivery update this recent.
+EQUITY_UPDATE_DAYS = env_int("EQUITY_UPDATE_DAYS", 90)
 
 # --- maps -----------------------------------------------------------------------------
 # A third-party tile server sees every visitor's address and where they look. In
@@ -267,10 +353,43 @@ STORAGES = {
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    # Limit/offset with a maximum page size (core/api_pagination.py): a huge ?limit= is
+    # clamped, a non-number is a 400, never a database error.
+    "DEFAULT_PAGINATION_CLASS": "core.api_pagination.BoundedLimitOffsetPagination",
     "PAGE_SIZE": 100,
+    # Per client address (anonymous) and per account. The counters live in the default
+    # cache, so with several worker processes each counts on its own.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env_str("API_THROTTLE_ANON", "300/min"),
+        "user": env_str("API_THROTTLE_USER", "600/min"),
+        "pilot_reports": env_str("API_THROTTLE_PILOT_REPORTS", "60/min"),
+    },
+    # How many proxies in front of us set X-Forwarded-For. 0: REMOTE_ADDR is the client
+    # (daphne --proxy-headers has already taken it from the proxy's header); DRF's
+    # default (None) would trust the whole client-controlled header.
+    "NUM_PROXIES": env_int("API_NUM_PROXIES", 0),
 }
-SPECTACULAR_SETTINGS = {"TITLE": "Just City API", "VERSION": "0.1.0"}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Just City API",
+    "VERSION": "0.1.0",
+    "DESCRIPTION": (
+        "Open data of Just City: processes, neighbourhoods, ideas and projects (GeoJSON), "
+        "pot allocations, published results and their fairness; and the pilots' "
+        "reporting endpoint (bearer token). Results appear only after publication."
+    ),
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # Residents' channels (core.Channel) and a pilot's (participation.PilotChannel).
+    "ENUM_NAME_OVERRIDES": {
+        "ChannelEnum": "core.models.Channel",
+        "PilotChannelEnum": "participation.models.PilotChannel",
+    },
+}
 
 # --- security headers ---------------------------------------------------------------------
 # Strict CSP everywhere: scripts and styles only from us, inline only with the per-request
@@ -303,7 +422,8 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    # Balancers and supervisors probe over plain HTTP on the private network.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^livez$"]
 
 # --- logging ----------------------------------------------------------------------------
 LOGGING = {

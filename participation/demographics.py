@@ -1,11 +1,78 @@
 """The opt-in demographic questions and their closed lists of answers. Answers are
-donated: a resident may decline or withdraw, and nothing here is joined to ballots."""
+donated: a resident may decline or withdraw, and nothing here is joined to ballots.
+
+The city sets the questions and answers (``settings.DEMOGRAPHIC_QUESTIONS``; age bands
+by ``DEMOGRAPHIC_AGE_BANDS``). A group is named ``"<question>.<answer>"`` everywhere:
+census counts in ``Neighbourhood.demographics``, figures, pilot reports, the API. A
+resident who gave no answer to a question is in ``"<question>.not_given"``, a group of
+its own, so every breakdown adds up to everyone."""
 
 from __future__ import annotations
 
-# Opt-in demographic questions: answers are kept only from this closed list.
-DEMOGRAPHIC_QUESTIONS: dict[str, tuple[str, ...]] = {
-    "age_band": ("under_18", "18_29", "30_44", "45_64", "65_plus"),
-    "gender": ("woman", "man", "nonbinary", "other"),
-    "tenure": ("renter", "owner", "other"),
+import re
+
+from django.conf import settings
+from django.utils.functional import lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+NOT_GIVEN = "not_given"
+
+DEMOGRAPHIC_QUESTIONS: dict[str, tuple[str, ...]] = settings.DEMOGRAPHIC_QUESTIONS
+
+QUESTION_LABELS = {
+    "age_band": _("Age"),
+    "gender": _("Gender"),
+    "tenure": _("Housing"),
 }
+
+ANSWER_LABELS = {
+    "woman": _("Woman"),
+    "man": _("Man"),
+    "nonbinary": _("Non-binary"),
+    "other": _("Another answer"),
+    "renter": _("Renting"),
+    "owner": _("Owner"),
+    NOT_GIVEN: _("Not given"),
+}
+
+_BAND_RANGE = re.compile(r"^(\d+)_(\d+)$")
+_BAND_PLUS = re.compile(r"^(\d+)_plus$")
+_BAND_UNDER = re.compile(r"^under_(\d+)$")
+
+
+def group_key(question: str, answer: str) -> str:
+    return f"{question}.{answer}"
+
+
+def question_groups(question: str) -> list[str]:
+    """Every group of a question, "not given" last: the rows of any breakdown."""
+    answers = DEMOGRAPHIC_QUESTIONS.get(question, ())
+    return [group_key(question, a) for a in (*answers, NOT_GIVEN)]
+
+
+def _answer_label(answer: str) -> str:
+    if answer in ANSWER_LABELS:
+        return str(ANSWER_LABELS[answer])
+    # Age bands are the city's: named by their numbers, so any band reads in any language.
+    if m := _BAND_RANGE.match(answer):
+        return gettext("%(low)s to %(high)s") % {"low": m[1], "high": m[2]}
+    if m := _BAND_PLUS.match(answer):
+        return gettext("%(low)s and over") % {"low": m[1]}
+    if m := _BAND_UNDER.match(answer):
+        return gettext("Under %(high)s") % {"high": m[1]}
+    return answer.replace("_", " ").capitalize()
+
+
+answer_label = lazy(_answer_label, str)
+
+
+def group_label(key: str) -> str:
+    """ "age_band.18_29" → "18 to 29", in the active language."""
+    _question, _dot, answer = key.partition(".")
+    return _answer_label(answer)
+
+
+def question_label(question: str) -> str:
+    label = QUESTION_LABELS.get(question)
+    return str(label) if label is not None else question.replace("_", " ").capitalize()

@@ -50,6 +50,7 @@ ADMIN_ONLY: tuple[str, ...] = (
     "sms.use_simulator",
     "participation.view_auditlog",
     "participation.view_equity",  # internal equity dashboards (public figures need none)
+    "participation.change_pilot",  # every pilot, not only those one reports for
     "auth.view_user",
     "auth.add_user",
     "auth.change_user",
@@ -72,7 +73,6 @@ ADMIN_ONLY: tuple[str, ...] = (
     "participation.view_comment",
     "participation.view_pilot",
     "participation.add_pilot",
-    "participation.change_pilot",
     "participation.view_pilotreport",
     "sms.view_outboundmessage",
     "sms.change_outboundmessage",  # requeue failed texts

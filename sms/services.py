@@ -17,11 +17,22 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from core.db_outage import database_unavailable
 from core.models import Channel
 from maps.models import Neighbourhood
-from participation.identity import InvalidPhoneNumber, phone_hash, phone_normalise
-from participation.models import Resident
+from participation.identity import (
+    InvalidPhoneNumber,
+    phone_hash,
+    phone_is_test,
+    phone_normalise,
+)
+from participation.models import ParticipationKind, Resident
 from participation.services.audit_trail import audit_trail_write
+from participation.services.participation_record import (
+    participation_record_live,
+    participation_record_many,
+    processes_live_ids,
+)
 from participation.services.residents import (
     LANGUAGES,
     resident_for_phone,
@@ -105,8 +116,11 @@ def sms_receive(
       and changes nothing.
     - Messages from one number are serialised (the resident row is locked), messages
       from different numbers are not.
-    - A text that fails unexpectedly rolls back entirely and is recorded as ``failed``
-      with an apology reply, so it is never lost silently; nothing half-done is kept.
+    - A text that fails unexpectedly (a bug) rolls back entirely and is recorded as
+      ``failed`` with an apology reply, so it is never lost silently; nothing half-done
+      is kept. A database outage (``core.db_outage``) is not a failure of the text: it
+      rolls back, stores nothing and is raised, so the webhook answers 503 and the
+      provider's retry of the same ``message_sid`` is processed afresh.
     - Raises SmsInputError for a missing message id or an invalid sender number.
     """
     sid = (message_sid or "").strip()
@@ -142,7 +156,13 @@ def sms_receive(
             inbound.save(update_fields=["status", "command", "reply", "processed_at"])
     except _Duplicate:
         return _replay(sid, e164)
-    except Exception:
+    except Exception as exc:
+        if database_unavailable(exc):
+            # Transient (a restart, a full pool, a lock timeout): everything rolled back
+            # and nothing is stored under this MessageSid, so Twilio's fallback or retry
+            # of the same message is processed afresh, once. The webhook answers 503.
+            logger.warning("sms %s from %s: database unavailable", sid, mask_phone(e164))
+            raise
         logger.exception("sms %s from %s failed; recorded as failed", sid, mask_phone(e164))
         return _record_failure(provider=provider, sid=sid, digest=digest, to=to, body=text)
     logger.info("sms %s from %s: %s", sid, mask_phone(e164), outcome.command)
@@ -225,6 +245,10 @@ def _converse(inbound: InboundMessage, *, e164: str, body: str) -> Outcome:
         throttled = _throttle(inbound)
         if throttled is not None:
             return throttled
+        # Texting is taking part (engaged, by SMS) in whatever process is going on.
+        participation_record_live(
+            resident=resident, kind=ParticipationKind.TEXT, channel=Channel.SMS
+        )
         conversation, new_conversation = conversation_for(resident=resident)
         return dispatch(
             Context(
@@ -310,6 +334,7 @@ def sms_broadcast(
     with transaction.atomic():
         broadcast = SmsBroadcast.objects.create(created_by=author, texts=clean)
         broadcast.neighbourhoods.set(neighbourhoods)
+        recipients = list(broadcast_recipients([n.pk for n in neighbourhoods]))
         rows = [
             OutboundMessage(
                 to_e164=resident.phone_e164,
@@ -320,9 +345,17 @@ def sms_broadcast(
                 status=OutboundStatus.QUEUED,
                 broadcast=broadcast,
             )
-            for resident in broadcast_recipients([n.pk for n in neighbourhoods]).iterator()
+            for resident in recipients
         ]
         created = OutboundMessage.objects.bulk_create(rows, batch_size=500)
+        # Everyone sent the notice was reached (by SMS) for the processes going on.
+        participation_record_many(
+            process_ids=processes_live_ids(),
+            # Test numbers count in no statistic.
+            resident_ids=[r.pk for r in recipients if not phone_is_test(r.phone_e164)],
+            kind=ParticipationKind.REACHED,
+            channel=Channel.SMS,
+        )
         broadcast.recipients = len(created)
         broadcast.save(update_fields=["recipients"])
         audit_trail_write(

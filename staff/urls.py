@@ -4,7 +4,7 @@ these patterns and requests each as every kind of outsider."""
 
 from django.urls import path
 
-from staff.views import audit, home, mfa
+from staff.views import audit, home, mfa, moderation, review
 
 app_name = "staff"
 
@@ -12,4 +12,15 @@ urlpatterns = [
     path("", home.staff_home, name="home"),
     path("audit/", audit.audit_log, name="audit"),
     path("mfa/", mfa.mfa_enrol, name="mfa"),
+    path("moderation/", moderation.moderation_queue_page, name="moderation"),
+    path("moderation/decide/", moderation.moderation_decide, name="moderation-decide"),
+    path("moderation/bulk/", moderation.moderation_bulk, name="moderation-bulk"),
+    path("moderation/<str:kind>/<int:pk>/", moderation.moderation_item, name="moderation-item"),
+    path(
+        "moderation/<str:kind>/<int:pk>/note/",
+        moderation.moderation_note,
+        name="moderation-note",
+    ),
+    path("review/", review.review_page, name="review"),
+    path("review/add/", review.review_add, name="review-add"),
 ]

@@ -24,7 +24,8 @@ from core.live import broadcast_on_commit
 from core.models import BallotType, Channel, PhaseKind, PhaseState, Process
 from core.selectors import process_phase
 from participation.identity import phone_is_test
-from participation.models import Resident
+from participation.models import ParticipationKind, Resident
+from participation.services.participation_record import participation_record
 
 logger = logging.getLogger(__name__)
 
@@ -108,6 +109,10 @@ def ballot_cast(
                 now=now,
             )
             for pot_id, chosen in sorted(by_pot.items())
+        )
+        # One row per resident and day whatever the pots: turnout counts residents.
+        participation_record(
+            process=process, resident=resident, kind=ParticipationKind.VOTE, channel=channel
         )
         broadcast_on_commit(
             process.pk,

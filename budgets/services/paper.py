@@ -37,9 +37,13 @@ from participation.identity import (
     phone_normalise,
     voter_code_normalise,
 )
-from participation.models import Resident
+from participation.models import ParticipationKind, Resident
 from participation.selectors import resident_for_checked_identity_find, resident_for_voter_code
 from participation.services.audit_trail import audit_trail_write
+from participation.services.participation_record import (
+    participation_forget_vote,
+    participation_record,
+)
 from participation.services.residents import resident_for_checked_identity, resident_for_phone
 from participation.staff_permissions import staff_require
 
@@ -187,6 +191,13 @@ def paper_ballot_enter(
         result = ballot_cast(
             resident=resident, process=process, choices=choices, channel=Channel.PAPER
         )
+        # The poll worker checked the voter (code, phone or identity): verified on paper.
+        participation_record(
+            process=process,
+            resident=resident,
+            kind=ParticipationKind.VERIFIED,
+            channel=Channel.PAPER,
+        )
         cast_pots = {r.pot_id for r in result.receipts}
         replaced_online = any(b.pot_id in cast_pots for b in earlier)
         audit_trail_write(
@@ -229,6 +240,8 @@ def paper_ballot_void(*, process: Process, voter: PaperVoter, actor: Any, reason
             ballot.selections.all().delete()
             ballot.voided_at = now
             ballot.save(update_fields=["voided_at"])
+        if not _counted_ballots(process, resident):
+            participation_forget_vote(process=process, resident=resident)
         audit_trail_write(
             actor=actor,
             action="paper.void",

@@ -135,6 +135,16 @@ def resident_record_demographics(*, resident: Resident, answers: Mapping[str, st
     return resident
 
 
+def resident_withdraw_demographics(*, resident: Resident) -> Resident:
+    """Withdraw consent: the answers are deleted, not hidden, and the resident is in
+    "not given" in every figure from now on."""
+    if resident.demographics or resident.demographics_consent_at is not None:
+        resident.demographics = {}
+        resident.demographics_consent_at = None
+        resident.save(update_fields=["demographics", "demographics_consent_at"])
+    return resident
+
+
 def resident_claim_neighbourhood(*, resident: Resident, neighbourhood: Neighbourhood) -> Resident:
     """A resident says where they live, from the web. Allowed once: a neighbourhood
     decides which local pot's ballot they get, so letting them switch at will would let

@@ -17,8 +17,12 @@ from core.models import Channel, Process
 from maps.models import Neighbourhood
 from participation.errors import ParticipationError
 from participation.identity import voter_code_hash
-from participation.models import Resident
+from participation.models import ParticipationKind, Resident
 from participation.services.audit_trail import audit_trail_write
+from participation.services.participation_record import (
+    participation_record_many,
+    processes_live_ids,
+)
 from participation.services.residents import LANGUAGES
 from participation.staff_permissions import staff_require
 
@@ -68,7 +72,7 @@ def voter_codes_issue(
         )
     codes = ["".join(secrets.choice(VOTER_CODE_ALPHABET) for _ in range(12)) for _ in range(count)]
     with transaction.atomic():
-        Resident.objects.bulk_create(
+        created = Resident.objects.bulk_create(
             (
                 Resident(
                     voter_code_hash=voter_code_hash(code),
@@ -80,6 +84,13 @@ def voter_codes_issue(
                 for code in codes
             ),
             batch_size=2000,
+        )
+        # A letter in hand is outreach: its holder was reached (on paper).
+        participation_record_many(
+            process_ids=[process.pk] if process is not None else processes_live_ids(),
+            resident_ids=_created_ids(created),
+            kind=ParticipationKind.REACHED,
+            channel=Channel.PAPER,
         )
         audit_trail_write(
             actor=actor,
@@ -99,3 +110,13 @@ def voter_codes_issue(
         neighbourhood.pk if neighbourhood else "-",
     )
     return [voter_code_display(c) for c in codes]
+
+
+def _created_ids(created: list[Resident]) -> list[int]:
+    """Ids of the residents just created. PostgreSQL returns them from the insert;
+    SQLite does too; a backend that does not is read back by voter-code hash."""
+    ids = [r.pk for r in created if r.pk is not None]
+    if len(ids) == len(created):
+        return ids
+    hashes = [r.voter_code_hash for r in created]
+    return list(Resident.objects.filter(voter_code_hash__in=hashes).values_list("pk", flat=True))

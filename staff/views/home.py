@@ -17,6 +17,8 @@ from staff.access import ANY_ROLE, staff_role_required
 # Titles of the staff pages by URL name; a page added later without one is listed
 # under its URL name, so nothing a role may open is left off.
 PAGE_TITLES = {
+    "moderation": _("Moderation queue"),
+    "review": _("Review and costing"),
     "audit": _("Audit log"),
     "mfa": _("Your authenticator (second factor)"),
 }

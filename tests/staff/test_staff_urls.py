@@ -8,9 +8,9 @@ pages from ``admin.site._registry``, so a page added later is covered without a 
 here. Ids guessed: an existing object's, one that does not exist, and one that
 overflows a 64-bit integer.
 
-The moderator here is a plain one (the moderation helper's neighbourhood scoping is
-not on this branch): pages its role does open are skipped, and the scoped moderator
-guessing ids of another neighbourhood's items is for the merge with that work.
+A plain moderator is refused every page its role does not open; a moderator scoped to
+one neighbourhood who guesses the ids of another neighbourhood's items on the pages its
+role does open gets 404s, and its bulk and decision forms change nothing there.
 """
 
 from __future__ import annotations
@@ -44,16 +44,21 @@ def _patterns(namespace: str) -> list[URLPattern]:
     raise AssertionError(f"no {namespace} namespace")
 
 
+# Words guessed for string parts of staff URLs (kinds of moderated items, and junk).
+WORD_GUESSES = ("proposal", "comment", "resident", "x")
+
+
 def _guesses(pattern: URLPattern) -> Iterator[dict[str, str]]:
     converters = pattern.pattern.converters
     if not converters:
         yield {}
         return
     for guess in ("1", "987654", OVERFLOW):
-        yield {
-            name: guess if type(conv).__name__ == "IntConverter" else f"x{guess}"
-            for name, conv in converters.items()
-        }
+        for word in WORD_GUESSES:
+            yield {
+                name: guess if type(conv).__name__ == "IntConverter" else word
+                for name, conv in converters.items()
+            }
 
 
 def staff_urls() -> list[tuple[str, tuple[str, ...]]]:
@@ -182,3 +187,33 @@ def test_staff_home_lists_only_what_the_role_opens(seeded: None) -> None:
     client.force_login(admin_user)
     html = client.get("/staff/").content.decode()
     assert reverse("staff:audit") in html and reverse("admin:index") in html
+
+
+def test_a_scoped_moderator_guessing_ids_of_another_neighbourhood_gets_nothing() -> None:
+    from participation.models import ModeratorScope, ProposalStatus
+    from tests.factories import CommentFactory, NeighbourhoodFactory, ProposalFactory
+
+    mine, theirs = NeighbourhoodFactory(), NeighbourhoodFactory()
+    user, client = moderator()
+    ModeratorScope.objects.create(user=user, neighbourhood=mine)
+    idea = ProposalFactory(neighbourhood=theirs, title="Their secret idea")
+    comment = CommentFactory(proposal=idea, body="Their secret comment")
+    for kind, pk in (("proposal", idea.pk), ("comment", comment.pk)):
+        for name in ("moderation-item",):
+            url = reverse(f"staff:{name}", args=[kind, pk])
+            assert client.get(url).status_code == 404, url
+        url = reverse("staff:moderation-note", args=[kind, pk])
+        assert client.post(url, {"body": "guess"}).status_code == 404
+        decide = client.post(
+            reverse("staff:moderation-decide"), {"kind": kind, "pk": pk, "action": "hide"}
+        )
+        assert decide.status_code == 404
+    client.post(
+        reverse("staff:moderation-bulk"),
+        {"action": "approve", "items": [f"proposal:{idea.pk}", f"comment:{comment.pk}"]},
+    )
+    idea.refresh_from_db()
+    comment.refresh_from_db()
+    assert idea.status == ProposalStatus.SUBMITTED and comment.status == "visible"
+    page = client.get(reverse("staff:moderation")).content.decode()
+    assert "Their secret idea" not in page and "Their secret comment" not in page

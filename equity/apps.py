@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class EquityConfig(AppConfig):
+    name = "equity"
+    verbose_name = "Equity criteria and scorecards"
