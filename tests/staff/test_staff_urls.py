@@ -101,7 +101,17 @@ def assert_refused(response: Any, url: str, who: str) -> None:
     if status == 302:
         assert response["Location"].startswith(LOGIN), (who, url, response["Location"])
         return
-    assert status in (403, 404), (who, url, status, response.content[:300])
+    # 405: a GET-only or POST-only view answers the other method before any check; it
+    # says nothing but "not this method" (``assert_checked`` makes sure the other one
+    # meets the permission check).
+    assert status in (403, 404, 405), (who, url, status, response.content[:300])
+    if status == 405:
+        assert not response.content.strip() or b"<table" not in response.content
+
+
+def assert_checked(url: str, who: str, *responses: Any) -> None:
+    """At least one method reached the permission check (not only 405s)."""
+    assert any(r.status_code != 405 for r in responses), (who, url)
 
 
 @pytest.fixture
@@ -138,8 +148,10 @@ def test_every_staff_url_refuses_outsiders(seeded: None) -> None:
     assert any(url.rstrip("/").endswith("/staff") for url, _perms in urls)
     for who, client in outsiders().items():
         for url, _perms in urls:
-            assert_refused(client.get(url), url, who)
-            assert_refused(client.post(url, {}), url, who)
+            got, posted = client.get(url), client.post(url, {})
+            assert_refused(got, url, who)
+            assert_refused(posted, url, who)
+            assert_checked(url, who, got, posted)
 
 
 def test_every_admin_page_refuses_outsiders(seeded: None) -> None:
@@ -162,7 +174,10 @@ def test_a_moderator_guessing_ids_gets_nothing_its_role_does_not_open(seeded: No
             continue  # the role opens it: the scoped case is for the merge (see above)
         if "any staff role" in perms and user.get_all_permissions():
             continue
-        assert_refused(client.get(url), url, "moderator")
+        got, posted = client.get(url), client.post(url, {})
+        assert_refused(got, url, "moderator")
+        assert_refused(posted, url, "moderator")
+        assert_checked(url, "moderator", got, posted)
         checked += 1
     for url, model_admin in admin_urls():
         if model_admin.has_view_or_change_permission(request) or model_admin.has_add_permission(
