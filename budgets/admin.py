@@ -95,7 +95,8 @@ class ProcessAdmin(SafeModelAdmin, TranslationAdmin):  # a field per language, n
 
     @admin.action(description=_("Count and publish results (after voting closes)"))
     def publish_results(self, request: HttpRequest, queryset: QuerySet[Process]) -> None:
-        # Checked here and again by the service (staff_require).
+        # The service checks the same named permission; refusing here first keeps the
+        # admin from half-running an action.
         if not request.user.has_perm("core.publish_results"):
             raise PermissionDenied
         for process in queryset:

@@ -242,6 +242,47 @@ class TallyRun(models.Model):
         return f"{self.pot} — {self.rule} @ {self.computed_at:%Y-%m-%d %H:%M}"
 
 
+class OverrideKind(models.TextChoices):
+    ADD = "add", _("Fund a project the count did not fund")
+    REMOVE = "remove", _("Do not fund a project the count funded")
+    BUDGET = "budget", _("Raise the budget and count again")
+
+
+class OutcomeOverride(AppendOnlyModel):
+    """Staff adjusted one counted outcome (``run``), with a written reason that is shown
+    publicly beside the computed outcome. Applied in the order made, on top of the
+    run's ``selected``: ``budget`` replaces the funded list with the recount under the
+    raised budget (frozen here in ``selected``), ``add``/``remove`` add or drop one
+    project. Counting again makes a new run, so old overrides stop applying."""
+
+    run = models.ForeignKey(TallyRun, on_delete=models.PROTECT, related_name="overrides")
+    kind = models.CharField(max_length=10, choices=OverrideKind.choices)
+    project = models.ForeignKey(
+        "Project", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    budget = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
+    selected = models.JSONField(default=list, blank=True)
+    reason = models.TextField()
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(reason=""), name="override_has_reason"),
+            models.CheckConstraint(
+                condition=Q(kind="budget", budget__isnull=False, project__isnull=True)
+                | Q(kind__in=["add", "remove"], project__isnull=False, budget__isnull=True),
+                name="override_kind_fields",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} on run {self.run_id}"
+
+
 # --- delivery of funded projects -------------------------------------------------------
 
 

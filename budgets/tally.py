@@ -131,6 +131,7 @@ def election_for_pot(process: Process, pot: Pot) -> tuple[Election, dict[str, Pr
         ballots=tuple(ballots),
         vote_type=vote_type,
         min_score_threshold=Fraction(threshold) if threshold is not None else None,
+        min_supporters=process.min_supporters,
     )
     return election, {by_pk[p.pk]: p for p in projects}
 

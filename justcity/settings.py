@@ -97,11 +97,11 @@ MIDDLEWARE = [
     "accounts.staff_mfa_middleware.StaffMfaMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    # django-axes: turns a locked-out sign-in into its 429 page (its docs ask for it
-    # last; it only looks at the response, so the outage handler may follow it).
-    "axes.middleware.AxesMiddleware",
-    # Last, so its process_exception sees a view's database outage first: 503, not 500.
+    # Near the end, so its process_exception sees a view's database outage first: 503,
+    # not 500 (AxesMiddleware below has no process_exception).
     "justcity.unavailable.DatabaseUnavailableMiddleware",
+    # Last, as django-axes requires: turns a locked-out sign-in into its 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "justcity.urls"
@@ -207,6 +207,11 @@ SMS_DEFAULT_REGION = env_str("SMS_DEFAULT_REGION", "US")
 SMS_SENDS_PER_SECOND = env_float("SMS_SENDS_PER_SECOND", 10.0)
 # Texts acted upon per number per minute; more are recorded, not acted on (one warning).
 SMS_INBOUND_PER_MINUTE = env_int("SMS_INBOUND_PER_MINUTE", 10)
+# Whether the gateway itself answers the standard opt-out and opt-in words (Twilio's
+# Advanced Opt-Out does: STOP, START, ...). Then we record them and send no second
+# reply; our Spanish and French words, which the gateway does not know, we still
+# confirm. Off (the default for other backends): we confirm every STOP and START.
+SMS_PROVIDER_HANDLES_OPT_OUT = env_bool("SMS_PROVIDER_HANDLES_OPT_OUT", "twilio" in SMS_BACKEND)
 # Seconds one gateway API call may take; a send never holds a worker longer.
 SMS_HTTP_TIMEOUT = env_float("SMS_HTTP_TIMEOUT", 10.0)
 
@@ -313,7 +318,7 @@ AXES_FAILURE_LIMIT = env_int("STAFF_SIGN_IN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("STAFF_SIGN_IN_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
-# The client address, as for the resident sign-in limits: REMOTE_ADDR, which the ASGI
+# The same client address as the resident sign-in limits: REMOTE_ADDR, which the ASGI
 # server sets from a proxy it trusts (never X-Forwarded-For read here; GOTCHAS.md).
 AXES_CLIENT_IP_CALLABLE = "accounts.session.staff_sign_in_ip"
 AXES_LOCKOUT_TEMPLATE = "accounts/staff_locked_out.html"

@@ -108,6 +108,39 @@ def resident_for_checked_identity_find(
     return Resident.objects.filter(checked_identity_hash=digest).first()
 
 
+@dataclass(frozen=True)
+class IdeaNotice:
+    """One web notice as the updates page shows it, in the reader's language."""
+
+    notice: ResidentNotice
+    sentence: str
+    new: bool
+
+
+def resident_idea_notices(resident: Resident, limit: int = 50) -> list[IdeaNotice]:
+    """What moderators and reviewers decided on the resident's ideas, newest first."""
+    rows = ResidentNotice.objects.filter(resident=resident).order_by("-created_at", "-pk")[:limit]
+    return [
+        IdeaNotice(
+            notice=n,
+            sentence=notice_sentence(n.kind, proposal_id=n.proposal_id, data=n.data),
+            new=n.seen_at is None,
+        )
+        for n in rows
+    ]
+
+
+def process_participant_count(process_id: int) -> int:
+    """Residents who voted in the process, each once however many pots they voted in
+    and on however many days: the turnout every page and the API show."""
+    return (
+        ParticipationFact.objects.filter(process_id=process_id, kind=ParticipationKind.VOTE)
+        .values("resident_id")
+        .distinct()
+        .count()
+    )
+
+
 def audit_entries(
     *,
     action: str = "",
@@ -147,36 +180,3 @@ def audit_vocabulary() -> tuple[list[str], list[str]]:
         AuditLog.objects.order_by("object_type").values_list("object_type", flat=True).distinct()
     )
     return actions, types
-
-
-@dataclass(frozen=True)
-class IdeaNotice:
-    """One web notice as the updates page shows it, in the reader's language."""
-
-    notice: ResidentNotice
-    sentence: str
-    new: bool
-
-
-def resident_idea_notices(resident: Resident, limit: int = 50) -> list[IdeaNotice]:
-    """What moderators and reviewers decided on the resident's ideas, newest first."""
-    rows = ResidentNotice.objects.filter(resident=resident).order_by("-created_at", "-pk")[:limit]
-    return [
-        IdeaNotice(
-            notice=n,
-            sentence=notice_sentence(n.kind, proposal_id=n.proposal_id, data=n.data),
-            new=n.seen_at is None,
-        )
-        for n in rows
-    ]
-
-
-def process_participant_count(process_id: int) -> int:
-    """Residents who voted in the process, each once however many pots they voted in
-    and on however many days: the turnout every page and the API show."""
-    return (
-        ParticipationFact.objects.filter(process_id=process_id, kind=ParticipationKind.VOTE)
-        .values("resident_id")
-        .distinct()
-        .count()
-    )

@@ -26,8 +26,10 @@ from django.http import (
     HttpResponse,
     HttpResponseBadRequest,
     HttpResponseForbidden,
+    HttpResponseRedirect,
 )
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
@@ -164,7 +166,8 @@ def simulator(request: HttpRequest) -> HttpResponse:
                 body=form.cleaned_data["body"],
             )
             request.session[SIMULATOR_SESSION_KEY] = form.cleaned_data["sender"]
-            return redirect("sms:simulator")
+            # The fragment brings the newest message into view, even without JavaScript.
+            return HttpResponseRedirect(reverse("sms:simulator") + "#sms-latest")
         status = 400  # shown again with its errors
     else:
         default_sender = "+14155550100" if open_to_all else settings.SMS_TEST_NUMBER_PREFIX + "0"
@@ -173,10 +176,14 @@ def simulator(request: HttpRequest) -> HttpResponse:
         )
         status = 200
     thread = []
+    older_than = None
     notices: list[OutboundMessage] = []
+    before = request.GET.get("before", "")
     if sender:
         digest = phone_hash(sender)
-        thread = [(m, split_replies(m.reply)) for m in inbound_thread(digest)]
+        page = inbound_thread(digest, before=int(before) if before.isdecimal() else None)
+        thread = [(m, split_replies(m.reply)) for m in page.messages]
+        older_than = page.older_than
         notices = list(OutboundMessage.objects.filter(to_hash=digest).order_by("-created_at")[:10])
     return render(
         request,
@@ -188,6 +195,8 @@ def simulator(request: HttpRequest) -> HttpResponse:
             "sender": sender,
             "sender_masked": mask_phone(sender) if sender else "",
             "thread": thread,
+            "older_than": older_than,
+            "paged": bool(before.isdecimal()),
             "notices": notices,
         },
         status=status,

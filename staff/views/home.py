@@ -11,6 +11,7 @@ from django.shortcuts import render
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils.translation import gettext_lazy as _
 
+from core.models import Process
 from sms.backends import sms_is_demo_backend
 from staff.access import ANY_ROLE, staff_role_required
 
@@ -68,4 +69,19 @@ def staff_links(user: Any) -> list[StaffLink]:
 
 @staff_role_required
 def staff_home(request: HttpRequest) -> HttpResponse:
-    return render(request, "staff/home.html", {"links": staff_links(request.user)})
+    user = request.user
+    return render(
+        request,
+        "staff/home.html",
+        {
+            "links": staff_links(user),
+            "processes": Process.objects.order_by("-created_at"),
+            "can": {
+                "codes": user.has_perm("participation.issue_voter_codes"),
+                "enter": user.has_perm("budgets.enter_paper_ballots"),
+                "void": user.has_perm("budgets.void_paper_ballots"),
+                "delivery": user.has_perm("budgets.update_delivery"),
+                "publish": user.has_perm("core.publish_results"),
+            },
+        },
+    )

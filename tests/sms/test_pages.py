@@ -203,7 +203,7 @@ def test_broadcast_reaches_opted_in_residents_in_their_language(
     sent = {m.to: m.body for m in outbox.messages}
     assert sent == {
         "+14155550201": "Voting closes Friday. Reply STOP to stop texts.",
-        "+14155550202": "La votacion cierra el viernes. Responda ALTO para no recibir mas.",
+        "+14155550202": "La votacion cierra el viernes. Responde ALTO para no recibir mas.",
     }
     assert set(OutboundMessage.objects.values_list("purpose", "status")) == {("broadcast", "sent")}
 
