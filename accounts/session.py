@@ -8,6 +8,7 @@ sends anonymous visitors to the sign-in page with ``next`` set.
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -90,6 +91,17 @@ def client_ip(request: HttpRequest) -> str:
     client says unless a trusted proxy set it, and the ASGI server (daphne
     ``--proxy-headers``) is where that trust belongs, not here."""
     return str(request.META.get("REMOTE_ADDR") or "unknown")
+
+
+def staff_sign_in_ip(request: HttpRequest) -> str | None:
+    """``client_ip`` for the staff sign-in throttle (django-axes), which stores it in an
+    IP address column: None when there is no valid address (a request made in-process,
+    a Unix socket), never a made-up one."""
+    raw = request.META.get("REMOTE_ADDR") or ""
+    try:
+        return str(ipaddress.ip_address(raw))
+    except ValueError:
+        return None
 
 
 def language_cookie(response: HttpResponse, language: str) -> None:

@@ -342,7 +342,7 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 # The same client address as the resident sign-in limits: REMOTE_ADDR, which the ASGI
 # server sets from a proxy it trusts (never X-Forwarded-For read here; GOTCHAS.md).
-AXES_CLIENT_IP_CALLABLE = "accounts.session.client_ip"
+AXES_CLIENT_IP_CALLABLE = "accounts.session.staff_sign_in_ip"
 AXES_LOCKOUT_TEMPLATE = "accounts/staff_locked_out.html"
 AXES_SENSITIVE_PARAMETERS = ["password", "otp_token"]
 AXES_VERBOSE = False

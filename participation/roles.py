@@ -73,7 +73,6 @@ ADMIN_ONLY: tuple[str, ...] = (
     "participation.view_comment",
     "participation.view_pilot",
     "participation.add_pilot",
-    "participation.change_pilot",
     "participation.view_pilotreport",
     "sms.view_outboundmessage",
     "sms.change_outboundmessage",  # requeue failed texts

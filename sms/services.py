@@ -21,7 +21,12 @@ from django.utils.translation import gettext as _
 from core.db_outage import database_unavailable
 from core.models import Channel
 from maps.models import Neighbourhood
-from participation.identity import InvalidPhoneNumber, phone_hash, phone_normalise
+from participation.identity import (
+    InvalidPhoneNumber,
+    phone_hash,
+    phone_is_test,
+    phone_normalise,
+)
 from participation.models import ParticipationKind, Resident
 from participation.services.audit_trail import audit_trail_write
 from participation.services.participation_record import (
@@ -365,7 +370,8 @@ def sms_broadcast(
         # Everyone sent the notice was reached (by SMS) for the processes going on.
         participation_record_many(
             process_ids=processes_live_ids(),
-            resident_ids=[resident.pk for resident in recipients],
+            # Test numbers count in no statistic.
+            resident_ids=[r.pk for r in recipients if not phone_is_test(r.phone_e164)],
             kind=ParticipationKind.REACHED,
             channel=Channel.SMS,
         )

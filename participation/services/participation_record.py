@@ -14,6 +14,7 @@ from django.db import connection
 from django.utils import timezone
 
 from core.models import Phase, PhaseKind, Process
+from participation.identity import phone_is_test
 from participation.models import ParticipationFact, ParticipationKind, Resident
 
 _UNIQUE = ["process", "kind", "resident", "day"]
@@ -38,7 +39,10 @@ def participation_record(
 ) -> None:
     """Record that ``resident`` took part in ``process`` today by ``kind`` via
     ``channel``. Idempotent per (process, kind, resident, day): a second act that day
-    only sets the channel to the latest one. One query."""
+    only sets the channel to the latest one. One query. A reserved test number (the
+    simulator on the real gateway) is never recorded: it counts in no statistic."""
+    if isinstance(resident, Resident) and phone_is_test(resident.phone_e164):
+        return
     participation_record_many(
         process_ids=[process if isinstance(process, int) else process.pk],
         resident_ids=[resident if isinstance(resident, int) else resident.pk],
@@ -78,6 +82,8 @@ def participation_record_many(
 
 def participation_record_live(*, resident: Resident | int, kind: str, channel: str) -> None:
     """Record an act that belongs to no one process for every process going on."""
+    if isinstance(resident, Resident) and phone_is_test(resident.phone_e164):
+        return
     participation_record_many(
         process_ids=processes_live_ids(),
         resident_ids=[resident if isinstance(resident, int) else resident.pk],

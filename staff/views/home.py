@@ -18,11 +18,11 @@ from staff.access import ANY_ROLE, staff_role_required
 # Titles of the staff pages by URL name; a page added later without one is listed
 # under its URL name, so nothing a role may open is left off.
 PAGE_TITLES = {
-    "audit": _("Audit log"),
-    "mfa": _("Your authenticator (second factor)"),
     "moderation": _("Moderation queue"),
     "review": _("Review and costing"),
     "pilots": _("Pilots: reports and API tokens"),
+    "audit": _("Audit log"),
+    "mfa": _("Your authenticator (second factor)"),
 }
 
 

@@ -68,3 +68,21 @@ def test_test_range_ballots_count_in_no_tally_or_turnout(city: Any) -> None:
     assert process_turnout(process) == 1
     election, _ids = election_for_pot(process, project.pot)
     assert election.num_voters == 1
+
+
+@pytest.mark.parametrize("ids", [[str(2**70)], ["99999999999"], ["1\x00"], ["-1"], ["abc"]])
+def test_broadcast_form_refuses_bad_ids_with_a_form_error(city: Any, ids: list[str]) -> None:
+    client = Client()
+    client.force_login(grant(UserFactory(username="comms"), "sms.send_broadcast"))
+    response = client.post("/sms/staff/broadcast/", {"neighbourhoods": ids, "text_en": "Hello"})
+    assert response.status_code == 400
+    assert 'role="alert"' in response.content.decode()
+
+
+def test_broadcast_needs_its_permission(city: Any) -> None:
+    client = Client()
+    client.force_login(UserFactory(username="plain"))
+    response = client.post(
+        "/sms/staff/broadcast/", {"neighbourhoods": [city.north.pk], "text_en": "Hello"}
+    )
+    assert response.status_code == 403

@@ -105,6 +105,8 @@ def _process_post(process: Any, phase: Any, pot: Any, **changes: str) -> dict[st
         "pot_formula": process.pot_formula,
         "neighbourhood_budget": "0",
         "currency": "USD",
+        "comment_moderation": "post",
+        "min_supporters": "1",
         "phases-TOTAL_FORMS": "1",
         "phases-INITIAL_FORMS": "1",
         "phases-0-id": str(phase.pk),

@@ -8,9 +8,9 @@ pages from ``admin.site._registry``, so a page added later is covered without a 
 here. Ids guessed: an existing object's, one that does not exist, and one that
 overflows a 64-bit integer.
 
-The moderator here is a plain one (the moderation helper's neighbourhood scoping is
-not on this branch): pages its role does open are skipped, and the scoped moderator
-guessing ids of another neighbourhood's items is for the merge with that work.
+A plain moderator is refused every page its role does not open; a moderator scoped to
+one neighbourhood who guesses the ids of another neighbourhood's items on the pages its
+role does open gets 404s, and its bulk and decision forms change nothing there.
 """
 
 from __future__ import annotations
@@ -44,16 +44,21 @@ def _patterns(namespace: str) -> list[URLPattern]:
     raise AssertionError(f"no {namespace} namespace")
 
 
+# Words guessed for string parts of staff URLs (kinds of moderated items, and junk).
+WORD_GUESSES = ("proposal", "comment", "resident", "x")
+
+
 def _guesses(pattern: URLPattern) -> Iterator[dict[str, str]]:
     converters = pattern.pattern.converters
     if not converters:
         yield {}
         return
     for guess in ("1", "987654", OVERFLOW):
-        yield {
-            name: guess if type(conv).__name__ == "IntConverter" else f"x{guess}"
-            for name, conv in converters.items()
-        }
+        for word in WORD_GUESSES:
+            yield {
+                name: guess if type(conv).__name__ == "IntConverter" else word
+                for name, conv in converters.items()
+            }
 
 
 def staff_urls() -> list[tuple[str, tuple[str, ...]]]:
@@ -96,7 +101,17 @@ def assert_refused(response: Any, url: str, who: str) -> None:
     if status == 302:
         assert response["Location"].startswith(LOGIN), (who, url, response["Location"])
         return
-    assert status in (403, 404), (who, url, status, response.content[:300])
+    # 405: a GET-only or POST-only view answers the other method before any check; it
+    # says nothing but "not this method" (``assert_checked`` makes sure the other one
+    # meets the permission check).
+    assert status in (403, 404, 405), (who, url, status, response.content[:300])
+    if status == 405:
+        assert not response.content.strip() or b"<table" not in response.content
+
+
+def assert_checked(url: str, who: str, *responses: Any) -> None:
+    """At least one method reached the permission check (not only 405s)."""
+    assert any(r.status_code != 405 for r in responses), (who, url)
 
 
 @pytest.fixture
@@ -133,8 +148,10 @@ def test_every_staff_url_refuses_outsiders(seeded: None) -> None:
     assert any(url.rstrip("/").endswith("/staff") for url, _perms in urls)
     for who, client in outsiders().items():
         for url, _perms in urls:
-            assert_refused(client.get(url), url, who)
-            assert_refused(client.post(url, {}), url, who)
+            got, posted = client.get(url), client.post(url, {})
+            assert_refused(got, url, who)
+            assert_refused(posted, url, who)
+            assert_checked(url, who, got, posted)
 
 
 def test_every_admin_page_refuses_outsiders(seeded: None) -> None:
@@ -157,7 +174,10 @@ def test_a_moderator_guessing_ids_gets_nothing_its_role_does_not_open(seeded: No
             continue  # the role opens it: the scoped case is for the merge (see above)
         if "any staff role" in perms and user.get_all_permissions():
             continue
-        assert_refused(client.get(url), url, "moderator")
+        got, posted = client.get(url), client.post(url, {})
+        assert_refused(got, url, "moderator")
+        assert_refused(posted, url, "moderator")
+        assert_checked(url, "moderator", got, posted)
         checked += 1
     for url, model_admin in admin_urls():
         if model_admin.has_view_or_change_permission(request) or model_admin.has_add_permission(
@@ -182,3 +202,33 @@ def test_staff_home_lists_only_what_the_role_opens(seeded: None) -> None:
     client.force_login(admin_user)
     html = client.get("/staff/").content.decode()
     assert reverse("staff:audit") in html and reverse("admin:index") in html
+
+
+def test_a_scoped_moderator_guessing_ids_of_another_neighbourhood_gets_nothing() -> None:
+    from participation.models import ModeratorScope, ProposalStatus
+    from tests.factories import CommentFactory, NeighbourhoodFactory, ProposalFactory
+
+    mine, theirs = NeighbourhoodFactory(), NeighbourhoodFactory()
+    user, client = moderator()
+    ModeratorScope.objects.create(user=user, neighbourhood=mine)
+    idea = ProposalFactory(neighbourhood=theirs, title="Their secret idea")
+    comment = CommentFactory(proposal=idea, body="Their secret comment")
+    for kind, pk in (("proposal", idea.pk), ("comment", comment.pk)):
+        for name in ("moderation-item",):
+            url = reverse(f"staff:{name}", args=[kind, pk])
+            assert client.get(url).status_code == 404, url
+        url = reverse("staff:moderation-note", args=[kind, pk])
+        assert client.post(url, {"body": "guess"}).status_code == 404
+        decide = client.post(
+            reverse("staff:moderation-decide"), {"kind": kind, "pk": pk, "action": "hide"}
+        )
+        assert decide.status_code == 404
+    client.post(
+        reverse("staff:moderation-bulk"),
+        {"action": "approve", "items": [f"proposal:{idea.pk}", f"comment:{comment.pk}"]},
+    )
+    idea.refresh_from_db()
+    comment.refresh_from_db()
+    assert idea.status == ProposalStatus.SUBMITTED and comment.status == "visible"
+    page = client.get(reverse("staff:moderation")).content.decode()
+    assert "Their secret idea" not in page and "Their secret comment" not in page
