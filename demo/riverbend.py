@@ -22,6 +22,7 @@ from shapely.geometry import Point as ShapelyPoint
 from budgets.models import Pot, Project
 from budgets.services.pots import pots_allocate
 from core.models import BallotType, Phase, PhaseKind, PotFormula, Process, TallyRule
+from demo.equity import demo_equity_load
 from maps.geometry import boundary_shape
 from maps.models import Neighbourhood
 from participation.identity import phone_hash
@@ -384,6 +385,8 @@ def demo_city_load() -> Process:
     if created or not staff.check_password(STAFF_PASSWORD):
         staff.set_password(STAFF_PASSWORD)
         staff.save()
+    # The demo's participation and equity figures (demo/equity.py): kept apart.
+    demo_equity_load(process)
     return process
 
 
