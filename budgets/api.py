@@ -1,5 +1,6 @@
-"""Public read API of processes, projects, pot allocations, receipts and results.
-Read-only; results answer 404 with a reason until they are published."""
+"""Public read API of processes, projects (GeoJSON), pot allocations, receipts, results
+and their fairness. Read-only; results and fairness answer 404 with a reason until
+they are published."""
 
 from __future__ import annotations
 
@@ -12,16 +13,19 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from budgets.fairness import process_fairness
 from budgets.models import Project
 from budgets.results import process_results
 from budgets.selectors import pot_allocation, projects_on_ballot, receipt_status
 from budgets.serializers import (
     PotAllocationOut,
     PotResultOut,
+    ProcessFairnessOut,
     ProcessOut,
-    ProjectOut,
+    ProjectFeatureOut,
     ReceiptOut,
 )
+from core.api_pagination import GeoJsonPagination
 from core.models import Process
 
 
@@ -40,7 +44,11 @@ class ProcessDetail(generics.RetrieveAPIView[Process]):
 
 
 class ProjectList(generics.ListAPIView[Project]):
-    serializer_class = ProjectOut
+    """The projects on the ballot as a paged GeoJSON FeatureCollection (a project
+    without a place has a null geometry). No counts: those are in the results."""
+
+    serializer_class = ProjectFeatureOut
+    pagination_class = GeoJsonPagination
     filterset_fields = ["pot", "neighbourhood__slug", "implementation_status"]
     # For schema generation (drf-spectacular calls get_queryset without URL kwargs).
     queryset = Project.objects.none()
@@ -82,3 +90,16 @@ class ReceiptView(APIView):
         if status is None:
             raise NotFound("No ballot has this receipt.")
         return Response(ReceiptOut(status).data)
+
+
+class FairnessView(APIView):
+    """Fairness of the published outcome of every pot, and of greedy and MES on the same
+    ballots; funds per neighbourhood against population and need."""
+
+    @extend_schema(responses=ProcessFairnessOut)
+    def get(self, request: Request, slug: str) -> Response:
+        process = get_object_or_404(Process, slug=slug)
+        figures = process_fairness(process)
+        if figures is None:
+            raise NotFound("Results are not published yet.")
+        return Response({"process": process.slug, **ProcessFairnessOut(figures).data})

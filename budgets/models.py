@@ -71,6 +71,8 @@ class Project(models.Model):
     )
     lat = models.FloatField(null=True, blank=True)
     lng = models.FloatField(null=True, blank=True)
+    # The reviewer's note on feasibility when the idea was costed (staff only).
+    feasibility_note = models.TextField(blank=True)
     # The id in an imported Pabulib file, kept verbatim so exports round-trip.
     external_id = models.CharField(max_length=100, blank=True)
     withdrawn = models.BooleanField(default=False)
@@ -82,6 +84,15 @@ class Project(models.Model):
     implementation_note = models.TextField(blank=True)
     implementation_percent = models.PositiveSmallIntegerField(default=0)
     implementation_updated_at = models.DateTimeField(null=True, blank=True)
+    # The pilot that delivers this project once funded: the ballot decides which pilots
+    # run. Kept here, not on Pilot, because participation stands below budgets.
+    pilot = models.OneToOneField(
+        "participation.Pilot",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="project",
+    )
 
     objects = ProjectQuerySet.as_manager()
 

@@ -3,13 +3,19 @@ choices or a voter; counts appear only inside published results."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 from rest_framework import serializers
 
+from budgets.fairness import NeighbourhoodFunds
 from budgets.models import Pot, Project
+from budgets.rules.fairness import Fairness
+from budgets.tally import decimal_from_fraction
 from core.models import Phase, Process
 from core.selectors import process_current_phase
+from maps.api_geojson import FeatureOut, PointField
 
 
 class PhaseOut(serializers.ModelSerializer[Phase]):
@@ -139,3 +145,85 @@ class PotAllocationOut(serializers.Serializer[Any]):
     neighbourhood_budget = serializers.DecimalField(max_digits=16, decimal_places=2)
     citywide_amount = serializers.DecimalField(max_digits=16, decimal_places=2, allow_null=True)
     shares = PotShareOut(many=True)
+
+
+# --- projects as GeoJSON ------------------------------------------------------------------
+
+
+class ProjectFeatureOut(FeatureOut):
+    geometry = PointField()
+    properties = ProjectOut(source="*", read_only=True)
+
+
+# --- fairness of published results ---------------------------------------------------------
+
+
+def _ratio(value: Fraction) -> float:
+    return round(float(value), 6)
+
+
+class FairnessFiguresOut(serializers.Serializer[Any]):
+    voters = serializers.IntegerField()
+    non_empty_handed = serializers.SerializerMethodField(
+        help_text="Share of voters with at least one funded project they supported (0..1)."
+    )
+    avg_projects = serializers.SerializerMethodField(
+        help_text="Average number of funded projects a voter supported."
+    )
+    avg_cost_satisfaction = serializers.SerializerMethodField(
+        help_text="Average money spent on projects a voter supported."
+    )
+    funded = serializers.IntegerField()
+    spent = serializers.SerializerMethodField()
+
+    def get_non_empty_handed(self, figures: Fairness) -> float:
+        return _ratio(figures.non_empty_handed)
+
+    def get_avg_projects(self, figures: Fairness) -> float:
+        return _ratio(figures.avg_projects)
+
+    def get_avg_cost_satisfaction(self, figures: Fairness) -> str:
+        return str(decimal_from_fraction(figures.avg_cost_satisfaction).quantize(Decimal("0.01")))
+
+    def get_spent(self, figures: Fairness) -> str:
+        return str(decimal_from_fraction(figures.spent).quantize(Decimal("0.01")))
+
+
+class RuleFairnessOut(serializers.Serializer[Any]):
+    rule = serializers.CharField()
+    published = serializers.BooleanField()
+    figures = FairnessFiguresOut()
+    funded_projects = serializers.ListField(child=serializers.IntegerField(), source="funded")
+
+
+class PotFairnessOut(serializers.Serializer[Any]):
+    pot_id = serializers.IntegerField(source="pot.pk")
+    pot = serializers.CharField(source="pot.name")
+    outcomes = RuleFairnessOut(many=True, source="rules")
+
+
+class NeighbourhoodFundsOut(serializers.Serializer[Any]):
+    neighbourhood = serializers.SerializerMethodField()
+    population_share = serializers.SerializerMethodField()
+    need_share = serializers.SerializerMethodField()
+    funds = serializers.DictField(child=serializers.DecimalField(max_digits=16, decimal_places=2))
+    funds_share = serializers.SerializerMethodField()
+
+    def get_neighbourhood(self, row: NeighbourhoodFunds) -> str | None:
+        return row.neighbourhood.slug if row.neighbourhood else None
+
+    def get_population_share(self, row: NeighbourhoodFunds) -> float:
+        return _ratio(row.population_share)
+
+    def get_need_share(self, row: NeighbourhoodFunds) -> float:
+        return _ratio(row.need_share)
+
+    def get_funds_share(self, row: NeighbourhoodFunds) -> dict[str, float]:
+        return {key: _ratio(value) for key, value in row.funds_share.items()}
+
+
+class ProcessFairnessOut(serializers.Serializer[Any]):
+    published_rule = serializers.CharField()
+    outcomes = serializers.ListField(child=serializers.CharField())
+    pots = PotFairnessOut(many=True)
+    neighbourhoods = NeighbourhoodFundsOut(many=True)

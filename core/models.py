@@ -87,6 +87,14 @@ class ProcessQuerySet(models.QuerySet["Process"]):
         return self.filter(pk__in=open_phases.values("process_id"))
 
 
+class CommentModeration(models.TextChoices):
+    """When a process's comments are shown: at once (moderators review them after, in
+    the queue), or only once a moderator approved each one."""
+
+    POST = "post", _("Post-moderated: shown at once, reviewed after")
+    PRE = "pre", _("Pre-moderated: shown after review")
+
+
 class Process(models.Model):
     """A participatory budgeting round: phases, pots, projects on the ballot, the ballot
     rules and the tally rule. Ballot limits live here and are read by one function,
@@ -117,6 +125,9 @@ class Process(models.Model):
     )
     currency = models.CharField(max_length=3, default="USD")
     results_published_at = models.DateTimeField(null=True, blank=True)
+    comment_moderation = models.CharField(
+        max_length=4, choices=CommentModeration.choices, default=CommentModeration.POST
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = ProcessQuerySet.as_manager()

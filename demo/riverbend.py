@@ -26,7 +26,15 @@ from demo.equity import demo_equity_load
 from maps.geometry import boundary_shape
 from maps.models import Neighbourhood
 from participation.identity import phone_hash
-from participation.models import Comment, Proposal, ProposalStatus, Resident
+from participation.models import (
+    Comment,
+    Flag,
+    ModerationDecision,
+    Proposal,
+    ProposalStatus,
+    QueueReason,
+    Resident,
+)
 
 SEED = 2027
 PROCESS_SLUG = "riverbend-2027"
@@ -378,6 +386,8 @@ def demo_city_load() -> Process:
                 body="Same here, especially in the evenings.",
             )
 
+    _moderation_queue(process, neighbourhoods, residents)
+
     user_model = get_user_model()
     staff, created = user_model.objects.get_or_create(
         username=STAFF_USERNAME, defaults={"is_staff": True, "is_superuser": True}
@@ -388,6 +398,79 @@ def demo_city_load() -> Process:
     # The demo's participation and equity figures (demo/equity.py): kept apart.
     demo_equity_load(process)
     return process
+
+
+# Ten items waiting for a moderator (DEMO_QUEUE_SIZE): six new ideas, three new
+# comments and one published idea residents flagged. A reload puts back in the queue
+# any of them no moderator decided on yet; decided ones stay decided.
+PENDING_IDEAS = [
+    ("Free period products in school toilets", "Girls miss school days without them.", "en"),
+    ("Bancos con sombra en la plaza", "Los mayores no tienen dónde sentarse.", "es"),
+    ("Composteurs de quartier", "Nos déchets verts pourraient nourrir les jardins.", "fr"),
+    ("Late-night bus to the hospital", "Night-shift nurses walk home in the dark.", "en"),
+    ("BUY CHEAP WATCHES click here", "best prices www.example.com", "en"),
+    ("Skate park under the bridge", "Teenagers need somewhere to go.", "en"),
+]
+PENDING_COMMENTS = [
+    "Could this include a ramp for wheelchairs?",
+    "This is a waste of money, idiots.",
+    "My street floods too, please add Mill Lane.",
+]
+FLAGGED_IDEA = "Translate council notices"
+DEMO_QUEUE_SIZE = len(PENDING_IDEAS) + len(PENDING_COMMENTS) + 1
+
+
+def _moderation_queue(
+    process: Process, neighbourhoods: list[Neighbourhood], residents: list[Resident]
+) -> None:
+    now = timezone.now()
+    undecided_ideas = []
+    for i, (title, body, language) in enumerate(PENDING_IDEAS):
+        n = neighbourhoods[(i * 3 + 1) % len(neighbourhoods)]
+        author = residents[i % len(residents)]
+        idea, _ = Proposal.objects.get_or_create(
+            process=process,
+            **{f"title_{language}": title},
+            defaults={
+                f"body_{language}": body,
+                "author": author,
+                "neighbourhood": n,
+                "language": language,
+                "channel": author.first_channel,
+            },
+        )
+        if not ModerationDecision.objects.filter(proposal=idea).exists():
+            undecided_ideas.append(idea.pk)
+    Proposal.objects.filter(pk__in=undecided_ideas).update(
+        status=ProposalStatus.SUBMITTED, queued_at=now, queue_reason=QueueReason.NEW
+    )
+    published = list(
+        Proposal.objects.filter(process=process, status=ProposalStatus.APPROVED).order_by("pk")
+    )
+    undecided_comments = []
+    for i, body in enumerate(PENDING_COMMENTS):
+        comment, _ = Comment.objects.get_or_create(
+            proposal=published[i % len(published)],
+            body=body,
+            defaults={"author": residents[(i + 3) % len(residents)]},
+        )
+        if not ModerationDecision.objects.filter(comment=comment).exists():
+            undecided_comments.append(comment.pk)
+    Comment.objects.filter(pk__in=undecided_comments).update(
+        queued_at=now, queue_reason=QueueReason.NEW
+    )
+    flagged = Proposal.objects.get(process=process, title_en=FLAGGED_IDEA)
+    if not ModerationDecision.objects.filter(proposal=flagged).exists():
+        for resident in residents[3:6]:
+            Flag.objects.get_or_create(
+                proposal=flagged,
+                resident=resident,
+                resolved_at=None,
+                defaults={"reason": "Looks like an advert", "channel": resident.first_channel},
+            )
+        Proposal.objects.filter(pk=flagged.pk).update(
+            queued_at=now, queue_reason=QueueReason.FLAGGED
+        )
 
 
 def _inside(n: Neighbourhood, rng: random.Random) -> tuple[float, float]:

@@ -121,6 +121,17 @@ class CommentForm(forms.Form):
     parent = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
 
 
+class FlagForm(forms.Form):
+    """Report an idea, or one of its comments (``comment``), to the moderators."""
+
+    comment = forms.IntegerField(
+        required=False, widget=forms.HiddenInput, min_value=1, max_value=2**63 - 1
+    )
+    reason = forms.CharField(
+        label=_("What is wrong with it? (optional)"), required=False, max_length=500
+    )
+
+
 class MapFilterForm(forms.Form):
     """The filters of the map page and of its list: one GET form for both."""
 

@@ -152,6 +152,8 @@ class CommentNode:
     comment: Comment
     hidden: bool
     replies: list[CommentNode] = field(default_factory=list)
+    # The viewer's own comment awaiting a moderator (pre-moderated process).
+    pending: bool = False
     # Filled by the page when a reply to this comment was refused: shown in its form.
     reply_error: str = ""
     reply_text: str = ""
@@ -162,12 +164,22 @@ class CommentNode:
 COMMENT_MAX_DEPTH = 6
 
 
-def comment_tree(proposal: Proposal) -> list[CommentNode]:
+def comment_tree(proposal: Proposal, viewer: Resident | None = None) -> list[CommentNode]:
     """Threaded comments, oldest first at each level. A hidden comment keeps its place
-    (as "hidden") only when it has visible replies, so the thread still reads."""
-    comments = list(proposal.comments.order_by("created_at", "pk"))
+    (as "hidden") only when it has visible replies, so the thread still reads. A comment
+    awaiting review is shown to its author only (``viewer``), marked as such."""
+    comments = [
+        c
+        for c in proposal.comments.order_by("created_at", "pk")
+        if c.status != CommentStatus.PENDING or (viewer is not None and c.author_id == viewer.pk)
+    ]
     nodes = {
-        c.pk: CommentNode(comment=c, hidden=c.status != CommentStatus.VISIBLE) for c in comments
+        c.pk: CommentNode(
+            comment=c,
+            hidden=c.status == CommentStatus.HIDDEN,
+            pending=c.status == CommentStatus.PENDING,
+        )
+        for c in comments
     }
     depth: dict[int, int] = {}
     attach_to: dict[int, int | None] = {}

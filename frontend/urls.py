@@ -8,6 +8,7 @@ from frontend.views import (
     activity,
     ballot,
     equity,
+    fairness,
     ideas,
     maps,
     pages,
@@ -30,6 +31,9 @@ urlpatterns = [
     path("processes/<slug:slug>/paper-ballot/", printing.paper_ballot, name="paper-ballot"),
     path("v/", printing.voter_code_short, name="voter-code-short"),
     path("processes/<slug:slug>/results/", results.results, name="results"),
+    path(
+        "processes/<slug:slug>/results/fairness/", fairness.fairness_page, name="results-fairness"
+    ),
     path("processes/<slug:slug>/results.csv", results.results_csv, name="results-csv"),
     path(
         "processes/<slug:slug>/projects.geojson",
@@ -69,6 +73,8 @@ urlpatterns = [
     path("proposals/<int:pk>/", ideas.proposal_detail, name="proposal"),
     path("proposals/<int:pk>/comments/", ideas.comment_create, name="comment"),
     path("proposals/<int:pk>/support/", ideas.support_toggle, name="support"),
+    path("proposals/<int:pk>/flag/", ideas.proposal_flag, name="flag"),
+    path("proposals/<int:pk>/revise/", ideas.proposal_revise_view, name="revise"),
     path("projects/<int:pk>/", projects.project_detail, name="project"),
     path("projects/<int:pk>/follow/", projects.project_follow_toggle, name="project-follow"),
     path("updates/<int:pk>/photo/", projects.update_photo, name="update-photo"),

@@ -1,26 +1,100 @@
-"""``GET /healthz``: 200 when the database and the channel layer answer, else 503
-naming what is down. For load balancers and the CI smoke test."""
+"""Health checks, for the load balancer, the process supervisor and the CI smoke test.
+
+- ``GET /livez`` (liveness): the process is up and serving. Touches nothing else, so an
+  outage of the database or Redis never gets a working worker restarted; exempt from the
+  request limit (``justcity.request_limit``). Always 200 while the process can answer.
+- ``GET /readyz`` (readiness), also served as ``GET /healthz``: this worker can serve
+  residents. 503 naming the failed checks when the database is unreachable, migrations
+  are not all applied, or the static files are missing (without ``collectstatic`` every
+  page would be a 500). Redis down is 200 with ``"status": "degraded"``: voting works
+  without live updates. **A load balancer routes on this one.**
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import uuid
 
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
-from django.db import connection
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.contrib.staticfiles.storage import ManifestFilesMixin, staticfiles_storage
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.migrations.executor import MigrationExecutor
 from django.http import HttpRequest, JsonResponse
 
 logger = logging.getLogger(__name__)
 
 CHECK_TIMEOUT_S = 2.0
+# A file every page links: if it cannot be served, no page can.
+STATIC_PROBE = "frontend/site.css"
+# Migrations seen complete stay so this long (loading the graph costs tens of ms).
+MIGRATIONS_CACHE_S = 60.0
+_migrations_ok_until = 0.0
 
 
 def _database_ok() -> None:
-    with connection.cursor() as cursor:
+    with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
         cursor.execute("SELECT 1")
         cursor.fetchone()
+
+
+def _migrations_applied() -> None:
+    global _migrations_ok_until
+    if time.monotonic() < _migrations_ok_until:
+        return
+    executor = MigrationExecutor(connections[DEFAULT_DB_ALIAS])
+    plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    if plan:
+        raise RuntimeError(f"{len(plan)} migration(s) not applied")
+    _migrations_ok_until = time.monotonic() + MIGRATIONS_CACHE_S
+
+
+def _static_files_ok() -> None:
+    """The storage pages link through must resolve a known file: with manifest storage
+    (production) the manifest names it and the hashed file is in STATIC_ROOT; with the
+    finders (development) an app folder holds it."""
+    if isinstance(staticfiles_storage, ManifestFilesMixin):
+        hashed = staticfiles_storage.stored_name(STATIC_PROBE)  # ValueError: no manifest entry
+        if not staticfiles_storage.exists(hashed):
+            raise RuntimeError(f"{hashed} is not in STATIC_ROOT (run collectstatic)")
+        return
+    if staticfiles_storage.exists(STATIC_PROBE):
+        return
+    if settings.WHITENOISE_USE_FINDERS and finders.find(STATIC_PROBE):
+        return
+    raise RuntimeError(f"{STATIC_PROBE} cannot be found (run collectstatic)")
+
+
+def _ready_sync() -> dict[str, str]:
+    """The checks that need the database or the disk, in one thread hop."""
+    checks: dict[str, str] = {}
+    try:
+        _database_ok()
+        checks["database"] = "ok"
+    except Exception as exc:  # any failure means "down"; say which
+        logger.warning("readiness: database down: %s", exc)
+        checks["database"] = "down"
+    if checks["database"] == "ok":
+        try:
+            _migrations_applied()
+            checks["migrations"] = "ok"
+        except Exception as exc:
+            logger.warning("readiness: migrations: %s", exc)
+            checks["migrations"] = "down"
+    else:
+        checks["migrations"] = "unknown"
+    try:
+        _static_files_ok()
+        checks["static_files"] = "ok"
+    except Exception as exc:
+        logger.warning("readiness: static files: %s", exc)
+        checks["static_files"] = "down"
+    connections.close_all()
+    return checks
 
 
 async def _channel_layer_ok() -> None:
@@ -35,22 +109,29 @@ async def _channel_layer_ok() -> None:
         raise RuntimeError("channel layer returned a different message")
 
 
-async def healthz(request: HttpRequest) -> JsonResponse:
-    checks: dict[str, str] = {}
+async def livez(request: HttpRequest) -> JsonResponse:
+    return JsonResponse({"status": "ok"})
+
+
+async def readyz(request: HttpRequest) -> JsonResponse:
     try:
-        await asyncio.wait_for(sync_to_async(_database_ok)(), CHECK_TIMEOUT_S)
-        checks["database"] = "ok"
-    except Exception as exc:  # any failure means "down"; say which
-        logger.warning("healthz: database down: %s", exc)
-        checks["database"] = "down"
+        checks = await asyncio.wait_for(sync_to_async(_ready_sync)(), CHECK_TIMEOUT_S)
+    except TimeoutError:
+        checks = {"database": "down", "migrations": "unknown", "static_files": "unknown"}
     try:
-        await asyncio.wait_for(_channel_layer_ok(), CHECK_TIMEOUT_S)
+        await asyncio.wait_for(_channel_layer_ok(), settings.LIVE_REDIS_TIMEOUT * 2)
         checks["channel_layer"] = "ok"
     except Exception as exc:
-        logger.warning("healthz: channel layer down: %s", exc)
+        logger.warning("readiness: channel layer down (live updates paused): %r", exc)
         checks["channel_layer"] = "down"
-    down = sorted(name for name, state in checks.items() if state != "ok")
-    body: dict[str, object] = {"status": "ok" if not down else "down", "checks": checks}
+    down = sorted(name for name, state in checks.items() if state == "down")
+    failing = [name for name in down if name != "channel_layer"]
+    status = "down" if failing else "degraded" if down else "ok"
+    body: dict[str, object] = {"status": status, "checks": checks}
     if down:
         body["down"] = down
-    return JsonResponse(body, status=503 if down else 200)
+    return JsonResponse(body, status=503 if failing else 200)
+
+
+# The name CI and earlier deployments use: the readiness check.
+healthz = readyz

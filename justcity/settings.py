@@ -54,9 +54,10 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    # Swagger UI's files from our own static: the API docs page works offline (no CDN).
+    "drf_spectacular_sidecar",
     "channels",
     "leaflet",
-    "django_tasks_db",
     "maps",
     "core",
     "participation",
@@ -67,6 +68,9 @@ INSTALLED_APPS = [
     "frontend",
     "staff",
     "demo",
+    # After core: core's ``db_worker`` (the package's, surviving database outages)
+    # replaces the package's own; the first app with a command name wins.
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -84,6 +88,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so its process_exception sees a view's database outage first: 503, not 500.
+    "justcity.unavailable.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "justcity.urls"
@@ -115,8 +121,31 @@ DATABASES: dict[str, dict[str, Any]] = {
     if DATABASE_URL
     else {"ENGINE": "django.db.backends.sqlite3", "NAME": str(BASE_DIR / "db.sqlite3")}
 }
+# A bounded psycopg pool per process (Django's OPTIONS["pool"]): at most DB_POOL_MAX_SIZE
+# connections each, so workers x pool stays under PostgreSQL's max_connections however
+# many requests arrive; a request that waits DB_POOL_TIMEOUT seconds for a connection
+# gets a 503 (justcity.unavailable), never a 500. DB_POOL_MAX_SIZE=0 turns the pool off
+# (one connection per thread, kept DB_CONN_MAX_AGE seconds), e.g. behind PgBouncer.
+DB_POOL_MIN_SIZE = env_int("DB_POOL_MIN_SIZE", 1)
+DB_POOL_MAX_SIZE = env_int("DB_POOL_MAX_SIZE", 4)
+DB_POOL_TIMEOUT = env_float("DB_POOL_TIMEOUT", 3.0)
+if DB_POOL_MAX_SIZE < 0 or not 0 <= DB_POOL_MIN_SIZE <= max(DB_POOL_MAX_SIZE, 0):
+    raise ImproperlyConfigured(
+        "DB_POOL_MIN_SIZE and DB_POOL_MAX_SIZE must satisfy 0 <= min <= max "
+        f"(got {DB_POOL_MIN_SIZE} and {DB_POOL_MAX_SIZE})"
+    )
+if DB_POOL_TIMEOUT <= 0:
+    raise ImproperlyConfigured(f"DB_POOL_TIMEOUT must be positive, got {DB_POOL_TIMEOUT}")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    DATABASES["default"]["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", 0)
+    if DB_POOL_MAX_SIZE > 0:
+        # Pooled connections are returned at the end of each request: no CONN_MAX_AGE.
+        DATABASES["default"]["OPTIONS"]["pool"] = {
+            "min_size": DB_POOL_MIN_SIZE,
+            "max_size": DB_POOL_MAX_SIZE,
+            "timeout": DB_POOL_TIMEOUT,
+        }
+    else:
+        DATABASES["default"]["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", 0)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 else:
     # SQLite: wait on locks rather than fail with "database is locked" under daphne threads.
@@ -125,10 +154,24 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- channel layer --------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL", "")
+# redis-py waits forever (or 5 s) on a hung server by default; live events are never
+# worth that. A broadcast (core.live), a websocket join and the health check give up
+# after LIVE_REDIS_TIMEOUT seconds. The socket timeout itself must outlast the 5 s
+# blocking read (BZPOPMIN) with which channels-redis waits for a socket's next event.
+LIVE_REDIS_TIMEOUT = env_float("LIVE_REDIS_TIMEOUT", 0.5)
+_CHANNELS_REDIS_BLOCKING_READ_S = 5
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [REDIS_URL]},
+        "CONFIG": {
+            "hosts": [
+                {
+                    "address": REDIS_URL,
+                    "socket_connect_timeout": LIVE_REDIS_TIMEOUT,
+                    "socket_timeout": _CHANNELS_REDIS_BLOCKING_READ_S + 2,
+                }
+            ]
+        },
     }
     if REDIS_URL
     else {"BACKEND": "channels.layers.InMemoryChannelLayer"}
@@ -155,11 +198,30 @@ SMS_INBOUND_PER_MINUTE = env_int("SMS_INBOUND_PER_MINUTE", 10)
 # Seconds one gateway API call may take; a send never holds a worker longer.
 SMS_HTTP_TIMEOUT = env_float("SMS_HTTP_TIMEOUT", 10.0)
 
+# --- serving under load ---------------------------------------------------------------------
+# Requests one ASGI worker process serves at once (justcity.request_limit); the next waits
+# up to WEB_QUEUE_TIMEOUT seconds for a free place, then gets 503 with Retry-After. The
+# number of worker processes is WEB_CONCURRENCY, read by justcity/gunicorn_conf.py.
+WEB_MAX_CONCURRENT = env_int("WEB_MAX_CONCURRENT", 16)
+WEB_QUEUE_TIMEOUT = env_float("WEB_QUEUE_TIMEOUT", 2.0)
+# Seconds a 503 asks the client (or Twilio, a balancer) to wait before trying again.
+RETRY_AFTER_SECONDS = env_int("RETRY_AFTER_SECONDS", 5)
+if WEB_MAX_CONCURRENT < 1:
+    raise ImproperlyConfigured(f"WEB_MAX_CONCURRENT must be at least 1, got {WEB_MAX_CONCURRENT}")
+
 # --- posting limits ---------------------------------------------------------------------
 # Ideas and comments one resident may post per hour, on every channel together
 # (participation.posting_limits); 0 turns a limit off.
 IDEAS_PER_HOUR = env_int("IDEAS_PER_HOUR", 5)
 COMMENTS_PER_HOUR = env_int("COMMENTS_PER_HOUR", 30)
+# Flags one resident may raise per hour (web and SMS together); 0 turns the limit off.
+FLAGS_PER_HOUR = env_int("FLAGS_PER_HOUR", 10)
+
+# --- moderation ---------------------------------------------------------------------------
+# Open resident flags that put an idea or comment back in the moderation queue.
+MODERATION_FLAG_THRESHOLD = env_int("MODERATION_FLAG_THRESHOLD", 3)
+if MODERATION_FLAG_THRESHOLD < 1:
+    raise ImproperlyConfigured("MODERATION_FLAG_THRESHOLD must be at least 1")
 # --- the city ---------------------------------------------------------------------------
 # Named on printed letters and ballots and in open-data exports (Pabulib ``unit`` and
 # ``country``; "Worldwide" is Pabulib's word for no country).
@@ -251,10 +313,43 @@ STORAGES = {
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    # Limit/offset with a maximum page size (core/api_pagination.py): a huge ?limit= is
+    # clamped, a non-number is a 400, never a database error.
+    "DEFAULT_PAGINATION_CLASS": "core.api_pagination.BoundedLimitOffsetPagination",
     "PAGE_SIZE": 100,
+    # Per client address (anonymous) and per account. The counters live in the default
+    # cache, so with several worker processes each counts on its own.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env_str("API_THROTTLE_ANON", "300/min"),
+        "user": env_str("API_THROTTLE_USER", "600/min"),
+        "pilot_reports": env_str("API_THROTTLE_PILOT_REPORTS", "60/min"),
+    },
+    # How many proxies in front of us set X-Forwarded-For. 0: REMOTE_ADDR is the client
+    # (daphne --proxy-headers has already taken it from the proxy's header); DRF's
+    # default (None) would trust the whole client-controlled header.
+    "NUM_PROXIES": env_int("API_NUM_PROXIES", 0),
 }
-SPECTACULAR_SETTINGS = {"TITLE": "Just City API", "VERSION": "0.1.0"}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Just City API",
+    "VERSION": "0.1.0",
+    "DESCRIPTION": (
+        "Open data of Just City: processes, neighbourhoods, ideas and projects (GeoJSON), "
+        "pot allocations, published results and their fairness; and the pilots' "
+        "reporting endpoint (bearer token). Results appear only after publication."
+    ),
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # Residents' channels (core.Channel) and a pilot's (participation.PilotChannel).
+    "ENUM_NAME_OVERRIDES": {
+        "ChannelEnum": "core.models.Channel",
+        "PilotChannelEnum": "participation.models.PilotChannel",
+    },
+}
 
 # --- security headers ---------------------------------------------------------------------
 # Strict CSP everywhere: scripts and styles only from us, inline only with the per-request
@@ -287,7 +382,8 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    # Balancers and supervisors probe over plain HTTP on the private network.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^livez$"]
 
 # --- logging ----------------------------------------------------------------------------
 LOGGING = {

@@ -7,7 +7,10 @@ from participation.access import proposals_for_staff
 from participation.models import (
     AuditLog,
     Comment,
+    Flag,
     ModerationDecision,
+    ModerationNote,
+    ModeratorScope,
     Pilot,
     PilotReport,
     Proposal,
@@ -28,6 +31,9 @@ class ProposalAdmin(TranslationAdmin):  # a field per language, no original
     list_display = ["title", "process", "neighbourhood", "status", "channel", "created_at"]
     list_filter = ["status", "process", "channel"]
     search_fields = ["title", "body"]
+    # Moderation state is written by proposal_moderate only (the staff queue): the
+    # admin shows it and never changes it.
+    readonly_fields = ["status", "merged_into", "queued_at", "queue_reason"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Proposal]:
         # The same fetch-and-authorise as every other entry point.
@@ -38,11 +44,45 @@ class ProposalAdmin(TranslationAdmin):  # a field per language, no original
 class CommentAdmin(admin.ModelAdmin):
     list_display = ["id", "proposal", "status", "created_at"]
     list_filter = ["status"]
+    readonly_fields = ["status", "queued_at", "queue_reason"]
+
+
+class _ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows written by the moderation services only: listed here, never edited."""
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
 
 
 @admin.register(ModerationDecision)
-class ModerationDecisionAdmin(admin.ModelAdmin):
-    list_display = ["action", "proposal", "comment", "moderator", "created_at"]
+class ModerationDecisionAdmin(_ReadOnlyAdmin):
+    list_display = ["action", "proposal", "comment", "resident", "moderator", "created_at"]
+    list_filter = ["action"]
+
+
+@admin.register(Flag)
+class FlagAdmin(_ReadOnlyAdmin):
+    list_display = ["id", "proposal", "comment", "channel", "created_at", "resolved_at"]
+    list_filter = ["channel"]
+    exclude = ["resident"]
+
+
+@admin.register(ModerationNote)
+class ModerationNoteAdmin(_ReadOnlyAdmin):
+    list_display = ["id", "proposal", "comment", "resident", "author", "created_at"]
+
+
+@admin.register(ModeratorScope)
+class ModeratorScopeAdmin(admin.ModelAdmin):
+    # Which neighbourhoods a moderator is limited to (no row: the whole city).
+    list_display = ["user", "neighbourhood"]
+    list_filter = ["neighbourhood"]
 
 
 @admin.register(AuditLog)

@@ -20,11 +20,12 @@ from django.utils import timezone
 from django.utils.translation import ngettext
 
 from participation.errors import ParticipationError
-from participation.models import Comment, Proposal, Resident
+from participation.models import Comment, Flag, Proposal, Resident
 
 WINDOW = dt.timedelta(hours=1)
 IDEA = "idea"
 COMMENT = "comment"
+FLAG = "flag"
 
 
 @dataclass(frozen=True)
@@ -34,15 +35,21 @@ class PostingLimit:
 
 
 def posting_limit(kind: str) -> PostingLimit:
-    per_hour = settings.IDEAS_PER_HOUR if kind == IDEA else settings.COMMENTS_PER_HOUR
+    per_hour = {
+        IDEA: settings.IDEAS_PER_HOUR,
+        COMMENT: settings.COMMENTS_PER_HOUR,
+        FLAG: settings.FLAGS_PER_HOUR,
+    }[kind]
     return PostingLimit(kind=kind, per_hour=int(per_hour))
 
 
 def _recent_times(kind: str, resident: Resident, since: dt.datetime, n: int) -> list[dt.datetime]:
     """The creation times of the resident's newest ``n`` posts of ``kind`` since ``since``."""
-    rows: QuerySet[Proposal] | QuerySet[Comment]
+    rows: QuerySet[Proposal] | QuerySet[Comment] | QuerySet[Flag]
     if kind == IDEA:
         rows = Proposal.objects.filter(author=resident, created_at__gte=since)
+    elif kind == FLAG:
+        rows = Flag.objects.filter(resident=resident, created_at__gte=since)
     else:
         rows = Comment.objects.filter(author=resident, created_at__gte=since)
     return list(rows.order_by("-created_at").values_list("created_at", flat=True)[:n])
@@ -66,6 +73,12 @@ def posting_limit_check(*, resident: Resident, kind: str, now: dt.datetime | Non
         said = ngettext(
             "You have sent %(n)d idea in the last hour, the most allowed.",
             "You have sent %(n)d ideas in the last hour, the most allowed.",
+            limit.per_hour,
+        ) % {"n": limit.per_hour}
+    elif kind == FLAG:
+        said = ngettext(
+            "You have reported %(n)d post in the last hour, the most allowed.",
+            "You have reported %(n)d posts in the last hour, the most allowed.",
             limit.per_hour,
         ) % {"n": limit.per_hour}
     else:

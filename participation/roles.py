@@ -50,6 +50,7 @@ ADMIN_ONLY: tuple[str, ...] = (
     "sms.use_simulator",
     "participation.view_auditlog",
     "participation.view_equity",  # internal equity dashboards (public figures need none)
+    "participation.change_pilot",  # every pilot, not only those one reports for
     "auth.view_user",
     "auth.add_user",
     "auth.change_user",

@@ -17,7 +17,9 @@ from participation.models import (
     ParticipationKind,
     Proposal,
     Resident,
+    ResidentNotice,
 )
+from participation.notices import notice_sentence
 
 
 def resident_for_voter_code(*, code: str) -> Resident | None:
@@ -103,6 +105,28 @@ def resident_for_checked_identity_find(
     except ValueError:
         return None
     return Resident.objects.filter(checked_identity_hash=digest).first()
+
+
+@dataclass(frozen=True)
+class IdeaNotice:
+    """One web notice as the updates page shows it, in the reader's language."""
+
+    notice: ResidentNotice
+    sentence: str
+    new: bool
+
+
+def resident_idea_notices(resident: Resident, limit: int = 50) -> list[IdeaNotice]:
+    """What moderators and reviewers decided on the resident's ideas, newest first."""
+    rows = ResidentNotice.objects.filter(resident=resident).order_by("-created_at", "-pk")[:limit]
+    return [
+        IdeaNotice(
+            notice=n,
+            sentence=notice_sentence(n.kind, proposal_id=n.proposal_id, data=n.data),
+            new=n.seen_at is None,
+        )
+        for n in rows
+    ]
 
 
 def process_participant_count(process_id: int) -> int:

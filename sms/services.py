@@ -17,6 +17,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from core.db_outage import database_unavailable
 from core.models import Channel
 from maps.models import Neighbourhood
 from participation.identity import InvalidPhoneNumber, phone_hash, phone_normalise
@@ -108,8 +109,11 @@ def sms_receive(
       and changes nothing.
     - Messages from one number are serialised (the resident row is locked), messages
       from different numbers are not.
-    - A text that fails unexpectedly rolls back entirely and is recorded as ``failed``
-      with an apology reply, so it is never lost silently; nothing half-done is kept.
+    - A text that fails unexpectedly (a bug) rolls back entirely and is recorded as
+      ``failed`` with an apology reply, so it is never lost silently; nothing half-done
+      is kept. A database outage (``core.db_outage``) is not a failure of the text: it
+      rolls back, stores nothing and is raised, so the webhook answers 503 and the
+      provider's retry of the same ``message_sid`` is processed afresh.
     - Raises SmsInputError for a missing message id or an invalid sender number.
     """
     sid = (message_sid or "").strip()
@@ -145,7 +149,13 @@ def sms_receive(
             inbound.save(update_fields=["status", "command", "reply", "processed_at"])
     except _Duplicate:
         return _replay(sid, e164)
-    except Exception:
+    except Exception as exc:
+        if database_unavailable(exc):
+            # Transient (a restart, a full pool, a lock timeout): everything rolled back
+            # and nothing is stored under this MessageSid, so Twilio's fallback or retry
+            # of the same message is processed afresh, once. The webhook answers 503.
+            logger.warning("sms %s from %s: database unavailable", sid, mask_phone(e164))
+            raise
         logger.exception("sms %s from %s failed; recorded as failed", sid, mask_phone(e164))
         return _record_failure(provider=provider, sid=sid, digest=digest, to=to, body=text)
     logger.info("sms %s from %s: %s", sid, mask_phone(e164), outcome.command)

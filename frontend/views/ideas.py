@@ -13,23 +13,31 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.session import resident_from_request, resident_required, sign_in_url
 from core.models import Channel, PhaseKind, Process
 from core.selectors import process_phase_open
-from frontend.forms import CommentForm, ProposalForm, SummaryError, error_summary
+from frontend.forms import CommentForm, FlagForm, ProposalForm, SummaryError, error_summary
 from frontend.live import live_config
 from frontend.selectors import (
     comment_nodes,
     comment_tree,
     visible_comment_count,
 )
+from frontend.views.errors import gone_page, not_found_page
 from maps.selectors import neighbourhoods_feature_collection
-from participation.access import comment_for_reply, proposal_for_resident
+from participation.access import (
+    comment_for_reply,
+    comment_visible_to,
+    proposal_for_resident,
+    proposal_gone_for_visitor,
+)
 from participation.errors import ParticipationError
-from participation.models import Comment, Proposal, ProposalStatus, Support
+from participation.models import Comment, ModerationDecision, Proposal, ProposalStatus, Support
+from participation.services.flags import flag_raise
 from participation.services.ideas import (
     BODY_MAX,
     COMMENT_MAX,
     TITLE_MAX,
     Point,
     comment_post,
+    proposal_revise,
     proposal_submit,
     support_add,
     support_remove,
@@ -118,6 +126,18 @@ def _proposal_for(request: HttpRequest, pk: int) -> Proposal:
     return proposal
 
 
+def _proposal_or_error_page(request: HttpRequest, pk: int) -> Proposal | HttpResponse:
+    """The idea, or the site's own page saying why not: 410 for an idea moderators
+    hid after it was published, 404 for anything else (never confirmed to exist)."""
+    resident = resident_from_request(request)
+    proposal = proposal_for_resident(pk=pk, resident=resident)
+    if proposal is not None:
+        return proposal
+    if proposal_gone_for_visitor(pk=pk, resident=resident):
+        return gone_page(request)
+    return not_found_page(request)
+
+
 def _proposal_page(
     request: HttpRequest,
     proposal: Proposal,
@@ -126,14 +146,16 @@ def _proposal_page(
     reply_errors: dict[int, str] | None = None,
     reply_text: dict[int, str] | None = None,
     errors: list[SummaryError] | None = None,
+    revise_form: ProposalForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
     resident = resident_from_request(request)
+    is_author = resident is not None and proposal.author_id == resident.pk
     supported = (
         resident is not None
         and Support.objects.filter(proposal=proposal, resident=resident).exists()
     )
-    comments = comment_tree(proposal)
+    comments = comment_tree(proposal, viewer=resident)
     for node in comment_nodes(comments):
         if node.comment.pk in (reply_errors or {}):
             node.reply_error = (reply_errors or {})[node.comment.pk]
@@ -151,14 +173,105 @@ def _proposal_page(
         "errors": errors or [],
         "sign_in_url": sign_in_url(reverse("frontend:proposal", args=[proposal.pk])),
         "live": live_config(proposal.process),
-        "is_author": resident is not None and proposal.author_id == resident.pk,
+        "is_author": is_author,
         "can_comment": resident is not None and proposal.status == ProposalStatus.APPROVED,
+        "can_flag": proposal.status == ProposalStatus.APPROVED and not is_author,
+        "flag_form": FlagForm(auto_id="flag-%s"),
+        # The author sees why moderators rejected their idea or sent it back.
+        "decision": (
+            ModerationDecision.objects.filter(proposal=proposal)
+            .order_by("-created_at", "-pk")
+            .first()
+            if is_author
+            else None
+        ),
+        "can_revise": is_author and proposal.status == ProposalStatus.CHANGES_REQUESTED,
+        "revise_form": revise_form
+        or ProposalForm(
+            initial={"title": proposal.title, "body": proposal.body}, auto_id="revise-%s"
+        ),
     }
     return render(request, "frontend/proposal_detail.html", context, status=status)
 
 
 def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _proposal_page(request, _proposal_for(request, pk))
+    found = _proposal_or_error_page(request, pk)
+    if isinstance(found, HttpResponse):
+        return found
+    return _proposal_page(request, found)
+
+
+@require_POST
+def proposal_flag(request: HttpRequest, pk: int) -> HttpResponse:
+    """Report the idea, or one of its comments (``comment``), to the moderators."""
+    found = _proposal_or_error_page(request, pk)
+    if isinstance(found, HttpResponse):
+        return found
+    proposal = found
+    resident = resident_from_request(request)
+    page = reverse("frontend:proposal", args=[proposal.pk])
+    if resident is None:
+        return HttpResponseRedirect(sign_in_url(page))
+    form = FlagForm(request.POST, auto_id="flag-%s")
+    if not form.is_valid():
+        messages.error(request, _("That report could not be read. Try again."))
+        return HttpResponseRedirect(page, status=303)
+    comment = None
+    comment_id = form.cleaned_data.get("comment")
+    if comment_id:
+        comment = Comment.objects.filter(pk=comment_id, proposal=proposal).first()
+        if comment is None or not comment_visible_to(comment, None):
+            messages.error(request, _("That comment is not on this idea."))
+            return HttpResponseRedirect(page, status=303)
+    try:
+        result = flag_raise(
+            resident=resident,
+            proposal=None if comment else proposal,
+            comment=comment,
+            reason=form.cleaned_data.get("reason", ""),
+            channel=Channel.WEB,
+        )
+    except ParticipationError as exc:
+        messages.error(request, str(exc.message))
+        return HttpResponseRedirect(page, status=429 if exc.code == "rate_limited" else 303)
+    if result.new:
+        messages.success(request, _("Thank you. The moderators will look at it."))
+    else:
+        messages.info(request, _("You have already reported this. The moderators will look at it."))
+    anchor = f"#comment-{comment.pk}" if comment else "#flag"
+    return HttpResponseRedirect(f"{page}{anchor}", status=303)
+
+
+@require_POST
+@resident_required
+def proposal_revise_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """The author rewrites an idea moderators sent back for changes."""
+    proposal = _proposal_for(request, pk)
+    resident = resident_from_request(request)
+    assert resident is not None
+    form = ProposalForm(request.POST, auto_id="revise-%s")
+    if form.is_valid():
+        try:
+            proposal_revise(
+                author=resident,
+                proposal=proposal,
+                title=form.cleaned_data["title"],
+                body=form.cleaned_data["body"],
+            )
+        except ParticipationError as exc:
+            form.add_error(_PROPOSAL_ERROR_FIELDS.get(exc.code), str(exc.message))
+        else:
+            messages.success(request, _("Thank you. Your changes are sent to the moderators."))
+            return HttpResponseRedirect(
+                reverse("frontend:proposal", args=[proposal.pk]), status=303
+            )
+    return _proposal_page(
+        request,
+        proposal,
+        revise_form=form,
+        errors=error_summary(form, form_id="revise-form"),
+        status=400,
+    )
 
 
 @require_POST

@@ -23,6 +23,8 @@ from frontend.selectors import comment_tree, visible_comment_count
 from frontend.views.results import project_result
 from maps.models import Neighbourhood
 from participation.access import proposal_visible_to
+from participation.selectors import resident_idea_notices
+from participation.services.notices import resident_notices_seen
 
 
 def _neighbourhood_feature(neighbourhood: Neighbourhood | None) -> dict[str, Any]:
@@ -125,10 +127,14 @@ def my_updates(request: HttpRequest) -> HttpResponse:
             follows__resident=resident, follows__channel=Channel.WEB
         ).select_related("process")
     )
+    idea_notices = resident_idea_notices(resident)
     response = render(
-        request, "frontend/my_updates.html", {"notices": notices, "followed": followed}
+        request,
+        "frontend/my_updates.html",
+        {"notices": notices, "followed": followed, "idea_notices": idea_notices},
     )
     project_follows_seen(resident=resident)
+    resident_notices_seen(resident_id=resident.pk)
     return response
 
 

@@ -11,20 +11,23 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
 from core.live import broadcast_on_commit
-from core.models import Channel, PhaseKind, Process
+from core.models import Channel, CommentModeration, PhaseKind, Process
 from core.selectors import process_phase_open
 from maps.locate import neighbourhood_at
 from maps.models import Neighbourhood
 from participation.errors import ParticipationError
 from participation.models import (
     Comment,
+    CommentStatus,
     ParticipationKind,
     Proposal,
     ProposalStatus,
+    QueueReason,
     Resident,
     Support,
 )
 from participation.posting_limits import COMMENT, IDEA, posting_limit_check
+from participation.services.moderation import moderation_queue_add
 from participation.services.participation_record import participation_record
 
 logger = logging.getLogger(__name__)
@@ -43,8 +46,18 @@ class Point:
 
 def _lock_author(author: Resident) -> None:
     """Lock the author's row for the rest of the transaction: two posts racing from
-    one resident are then counted against the posting limit one after the other."""
-    Resident.objects.select_for_update().filter(pk=author.pk).values_list("pk").first()
+    one resident are then counted against the posting limit one after the other. A
+    resident a moderator blocked posts nothing more (their vote is untouched)."""
+    blocked = (
+        Resident.objects.select_for_update()
+        .filter(pk=author.pk)
+        .values_list("blocked_at", flat=True)
+        .first()
+    )
+    if blocked is not None:
+        raise ParticipationError(
+            "blocked", _("Moderators have stopped your posts. You can still vote.")
+        )
 
 
 def proposal_submit(
@@ -105,6 +118,7 @@ def proposal_submit(
             channel=channel,
             language=language or author.language,
         )
+        moderation_queue_add(proposal=proposal, reason=QueueReason.NEW)
         participation_record(
             process=process, resident=author, kind=ParticipationKind.IDEA, channel=channel
         )
@@ -161,18 +175,31 @@ def comment_post(
         )
     if parent is not None and parent.proposal_id != proposal.pk:
         raise ParticipationError("bad_parent", _("You can only reply on the same idea."))
+    if parent is not None and parent.status != CommentStatus.VISIBLE:
+        raise ParticipationError("bad_parent", _("That comment cannot be answered."))
+    # Pre-moderated processes show a comment once a moderator approved it; in others
+    # it shows at once and moderators review it after. Either way it is queued.
+    premoderated = proposal.process.comment_moderation == CommentModeration.PRE
     with transaction.atomic():
         _lock_author(author)
         posting_limit_check(resident=author, kind=COMMENT)
         comment = Comment.objects.create(
-            proposal=proposal, author=author, parent=parent, body=body, channel=channel
+            proposal=proposal,
+            author=author,
+            parent=parent,
+            body=body,
+            channel=channel,
+            status=CommentStatus.PENDING if premoderated else CommentStatus.VISIBLE,
         )
+        moderation_queue_add(comment=comment, reason=QueueReason.NEW)
         participation_record(
             process=proposal.process_id,
             resident=author,
             kind=ParticipationKind.COMMENT,
             channel=channel,
         )
+    if premoderated:
+        return comment
     broadcast_on_commit(
         proposal.process_id,
         {
@@ -185,6 +212,43 @@ def comment_post(
         },
     )
     return comment
+
+
+def proposal_revise(*, author: Resident, proposal: Proposal, title: str, body: str) -> Proposal:
+    """The author rewrites an idea moderators asked changes of; it goes back to the
+    queue (reason ``revised``) and stays unpublished until a moderator decides. The
+    status is the moderators' to change (``proposal_moderate``), never the author's."""
+    title = " ".join((title or "").split())
+    body = (body or "").strip()
+    if proposal.author_id != author.pk or proposal.status != ProposalStatus.CHANGES_REQUESTED:
+        raise ParticipationError("not_open", _("Only ideas sent back for changes can be edited."))
+    if not title:
+        raise ParticipationError("title_required", _("Give your idea a short title."))
+    if len(title) > TITLE_MAX:
+        raise ParticipationError(
+            "title_too_long", _("Keep the title under %(n)d characters.") % {"n": TITLE_MAX}
+        )
+    if len(body) > BODY_MAX:
+        raise ParticipationError(
+            "body_too_long", _("Keep the description under %(n)d characters.") % {"n": BODY_MAX}
+        )
+    written_in = (
+        proposal.language
+        if proposal.language in settings.MODELTRANSLATION_LANGUAGES
+        else settings.MODELTRANSLATION_DEFAULT_LANGUAGE
+    )
+    with transaction.atomic():
+        _lock_author(author)
+        locked = Proposal.objects.select_for_update().get(pk=proposal.pk)
+        if locked.status != ProposalStatus.CHANGES_REQUESTED:
+            raise ParticipationError(
+                "not_open", _("Only ideas sent back for changes can be edited.")
+            )
+        setattr(locked, f"title_{written_in}", title)
+        setattr(locked, f"body_{written_in}", body or title)
+        locked.save(update_fields=[f"title_{written_in}", f"body_{written_in}", "updated_at"])
+        moderation_queue_add(proposal=locked, reason=QueueReason.REVISED)
+    return locked
 
 
 def support_add(*, resident: Resident, proposal: Proposal, channel: str = Channel.WEB) -> bool:

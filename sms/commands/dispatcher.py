@@ -32,6 +32,7 @@ from participation.access import proposal_for_resident
 from participation.demographics import DEMOGRAPHIC_QUESTIONS
 from participation.errors import ParticipationError
 from participation.models import Resident
+from participation.services.flags import flag_raise
 from participation.services.ideas import TITLE_MAX, comment_post, proposal_submit
 from participation.services.residents import (
     resident_record_demographics,
@@ -395,6 +396,27 @@ def _comment(ctx: Context, command: Command) -> Outcome:
     return _out(Kind.COMMENT, replies.comment_posted_text(proposal_id))
 
 
+def _flag(ctx: Context, command: Command) -> Outcome:
+    """FLAG 12 [why]: report idea 12 to the moderators, through the same service and
+    limits as the web's Report button. An unpublished idea is "no such idea"."""
+    proposal_id, reason = parse_first_number(command.rest)
+    if proposal_id is None:
+        return _out(Kind.FLAG, replies.flag_usage_text())
+    proposal = proposal_for_resident(pk=proposal_id, resident=None)
+    if proposal is None:
+        return _out(Kind.FLAG, replies.no_such_idea_text(proposal_id))
+    try:
+        with transaction.atomic():
+            result = flag_raise(
+                resident=ctx.resident, proposal=proposal, reason=reason, channel=Channel.SMS
+            )
+    except ParticipationError as exc:
+        if exc.code == "not_found":
+            return _out(Kind.FLAG, replies.no_such_idea_text(proposal_id))
+        return _out(Kind.FLAG, replies.refused_text(str(exc)))
+    return _out(Kind.FLAG, replies.flag_recorded_text(proposal_id, again=not result.new))
+
+
 def _lang(ctx: Context, command: Command) -> Outcome:
     language = parse_language(command.rest)
     if language is None:
@@ -459,6 +481,7 @@ HANDLERS: dict[Kind, Callable[[Context, Command], Outcome]] = {
     Kind.EMPTY: _text,
     Kind.FOLLOW: _follow,
     Kind.UNFOLLOW: _follow,
+    Kind.FLAG: _flag,
     Kind.STOP: _not_here,
     Kind.START: _not_here,
 }

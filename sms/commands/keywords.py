@@ -31,6 +31,7 @@ class Kind(StrEnum):
     START = "start"
     FOLLOW = "follow"
     UNFOLLOW = "unfollow"
+    FLAG = "flag"
     # Not keywords: what the parser makes of other text.
     TEXT = "text"
     EMPTY = "empty"
@@ -90,6 +91,10 @@ _add(Kind.FOLLOW, "fr", "suivre")
 _add(Kind.UNFOLLOW, "en", "unfollow")
 _add(Kind.UNFOLLOW, "es", "dejar")
 _add(Kind.UNFOLLOW, "fr", "quitter")
+# Reporting an idea to the moderators (participation.services.flags).
+_add(Kind.FLAG, "en", "flag", "report")
+_add(Kind.FLAG, "es", "denunciar", "reportar")
+_add(Kind.FLAG, "fr", "signaler")
 # Opt-out words: Twilio's standard set (handled by Twilio on long codes too, but we must
 # record them ourselves) and their Spanish and French equivalents. Never anything else.
 _add(Kind.STOP, "en", "stop", "stopall", "unsubscribe", "cancel", "end", "quit", "optout")
@@ -122,6 +127,7 @@ DISPLAY: dict[str, dict[Kind, str]] = {
         Kind.START: "START",
         Kind.FOLLOW: "FOLLOW",
         Kind.UNFOLLOW: "UNFOLLOW",
+        Kind.FLAG: "FLAG",
     },
     "es": {
         Kind.HELP: "AYUDA",
@@ -139,6 +145,7 @@ DISPLAY: dict[str, dict[Kind, str]] = {
         Kind.START: "INICIAR",
         Kind.FOLLOW: "SEGUIR",
         Kind.UNFOLLOW: "DEJAR",
+        Kind.FLAG: "DENUNCIAR",
     },
     "fr": {
         Kind.HELP: "AIDE",
@@ -156,6 +163,7 @@ DISPLAY: dict[str, dict[Kind, str]] = {
         Kind.START: "DEMARRER",
         Kind.FOLLOW: "SUIVRE",
         Kind.UNFOLLOW: "QUITTER",
+        Kind.FLAG: "SIGNALER",
     },
 }
 

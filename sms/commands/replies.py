@@ -418,6 +418,19 @@ def comment_posted_text(proposal_id: int) -> str:
     return finish(_("Your comment on idea #%(id)d was posted.") % {"id": proposal_id})
 
 
+def flag_usage_text() -> str:
+    return finish(_("Send FLAG and the idea number to report it to moderators, e.g. FLAG 12."))
+
+
+def flag_recorded_text(proposal_id: int, *, again: bool = False) -> str:
+    if again:
+        return finish(
+            _("You already reported idea #%(id)d. Moderators will look at it.")
+            % {"id": proposal_id}
+        )
+    return finish(_("Thank you. Idea #%(id)d is reported to the moderators.") % {"id": proposal_id})
+
+
 def refused_text(message: str) -> str:
     """A service refused the action (ParticipationError): its message says why."""
     return finish(str(message))

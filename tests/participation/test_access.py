@@ -18,7 +18,12 @@ from participation.models import Proposal, ProposalStatus, Resident
 pytestmark = pytest.mark.django_db
 
 PUBLIC = [ProposalStatus.APPROVED, ProposalStatus.MERGED]
-PRIVATE = [ProposalStatus.SUBMITTED, ProposalStatus.REJECTED, ProposalStatus.HIDDEN]
+PRIVATE = [
+    ProposalStatus.SUBMITTED,
+    ProposalStatus.CHANGES_REQUESTED,
+    ProposalStatus.REJECTED,
+    ProposalStatus.HIDDEN,
+]
 VIEWERS = ["anonymous", "author", "other resident"]
 
 

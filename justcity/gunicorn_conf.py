@@ -1,0 +1,42 @@
+"""gunicorn settings of the production web server (the Procfile's ``web`` line):
+several uvicorn worker processes, each serving HTTP and websockets.
+
+Every value comes from the environment (docs/deploy.md lists them):
+
+- ``WEB_CONCURRENCY``: worker processes. Default ``2 x cores + 1``: Django serves sync
+  views one at a time per process, and a worker waiting on PostgreSQL leaves its core
+  idle, so more processes than cores keep the cores busy (measured on the 2-core
+  reference machine with ``python -m bench.load``: see docs/deploy.md).
+- ``PORT`` / ``WEB_BIND``: where to listen (``127.0.0.1:8000``; behind the proxy).
+- ``WEB_TIMEOUT``: seconds before a stuck worker is killed and replaced.
+- ``WEB_MAX_REQUESTS``: recycle a worker after this many requests (0: never).
+"""
+
+from __future__ import annotations
+
+import os
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    return int(raw) if raw else default
+
+
+wsgi_app = "justcity.asgi:application"
+worker_class = "uvicorn_worker.UvicornWorker"
+workers = _int("WEB_CONCURRENCY", 2 * (os.cpu_count() or 1) + 1)
+bind = os.environ.get("WEB_BIND") or f"127.0.0.1:{_int('PORT', 8000)}"
+timeout = _int("WEB_TIMEOUT", 30)
+graceful_timeout = _int("WEB_GRACEFUL_TIMEOUT", 20)
+keepalive = 5
+max_requests = _int("WEB_MAX_REQUESTS", 0)
+max_requests_jitter = max_requests // 10
+# Our access log is the proxy's; gunicorn logs errors and worker restarts.
+accesslog = os.environ.get("WEB_ACCESS_LOG") or None
+errorlog = "-"
+# X-Forwarded-Proto and X-Forwarded-For are trusted from the proxy on loopback only
+# (uvicorn's proxy headers); set FORWARDED_ALLOW_IPS to the proxy's address otherwise.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+# gunicorn's control socket sits at one fixed path per user; two stacks on one machine
+# (a load test beside a deployment) would fight over it, and we do not use it.
+control_socket_disable = True

@@ -1,0 +1,60 @@
+"""FLAG n by SMS: the same service and threshold as the web's Report button, in
+English, Spanish and French."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from participation.models import Flag, Proposal, ProposalStatus, QueueReason
+from tests.factories import ProposalFactory
+from tests.sms.conftest import City
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def published(city: City) -> Proposal:
+    return ProposalFactory(
+        process=city.process, status=ProposalStatus.APPROVED, neighbourhood=city.north
+    )
+
+
+@pytest.mark.parametrize(
+    ("number", "language", "text", "reply"),
+    [
+        ("+14155550201", "en", "FLAG {id} spam", "Idea #{id} is reported to the moderators"),
+        ("+14155550202", "es", "denunciar {id}", "La idea #{id} fue reportada a los moderadores"),
+        ("+14155550203", "fr", "SIGNALER {id}", "L'idée #{id} est signalée aux modérateurs"),
+    ],
+)
+def test_flag_by_sms_in_three_languages(
+    make_phone: Any, published: Proposal, number: str, language: str, text: str, reply: str
+) -> None:
+    phone = make_phone(number)
+    phone.send(f"LANG {language}")
+    answers = phone.send(text.format(id=published.pk))
+    assert reply.format(id=published.pk) in " ".join(answers)
+    assert Flag.objects.filter(proposal=published, channel="sms").count() == 1
+
+
+def test_sms_flags_reach_the_threshold(make_phone: Any, published: Proposal, settings: Any) -> None:
+    settings.MODERATION_FLAG_THRESHOLD = 2
+    first = make_phone("+14155550301")
+    first.send(f"FLAG {published.pk}")
+    again = first.send(f"FLAG {published.pk}")
+    assert "already reported" in " ".join(again)
+    published.refresh_from_db()
+    assert published.queued_at is None
+    make_phone("+14155550302").send(f"REPORT {published.pk}")
+    published.refresh_from_db()
+    assert published.queue_reason == QueueReason.FLAGGED and published.queued_at is not None
+
+
+def test_flag_of_an_unpublished_idea_is_no_such_idea(make_phone: Any, city: City) -> None:
+    hidden = ProposalFactory(process=city.process, status=ProposalStatus.SUBMITTED)
+    answers = make_phone("+14155550401").send(f"FLAG {hidden.pk}")
+    assert f"There is no idea #{hidden.pk}" in " ".join(answers)
+    assert "Send FLAG and the idea number" in " ".join(make_phone("+14155550402").send("FLAG"))
+    assert not Flag.objects.exists()
