@@ -22,7 +22,8 @@ from typing import Any
 from equity.figures import Census, OutcomeFigures, ParticipationFigures
 
 NOT_GIVEN = "not_given"
-ALTERNATIVE_CHANNELS = ("sms", "paper")
+# In person (a pilot's workshop, a poll site) counts with paper: the offline way in.
+ALTERNATIVE_CHANNELS = ("sms", "paper", "in_person")
 
 
 @dataclass(frozen=True)
