@@ -29,7 +29,7 @@ def pilot_figures(reports: Iterable[PilotReport]) -> ParticipationFigures:
     for report in reports:
         participants += report.participants
         by_channel[report.channel] += report.participants
-        slug = report.neighbourhood.slug if report.neighbourhood_id else ""
+        slug = report.neighbourhood.slug if report.neighbourhood is not None else ""
         by_neighbourhood[slug] += report.participants
         by_neighbourhood_channel[slug][report.channel] += report.participants
         for key, count in (report.participants_by_group or {}).items():
