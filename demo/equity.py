@@ -19,7 +19,9 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from budgets.ballot_validation import Choice
-from budgets.models import Project
+from budgets.models import Ballot, CastLog, Project, Selection
+from budgets.pseudonyms import ballot_pseudonym
+from budgets.receipts import receipt_new
 from budgets.services.ballots import ballot_cast
 from budgets.services.paper import PaperVoter, paper_ballot_enter
 from core.models import Channel, PhaseKind, Process
@@ -34,10 +36,7 @@ from participation.models import (
     Proposal,
     Resident,
 )
-from participation.services.participation_record import (
-    participation_record,
-    participation_record_many,
-)
+from participation.services.participation_record import participation_record_many
 from participation.services.residents import resident_record_demographics
 from participation.services.voter_codes import voter_codes_issue
 
@@ -90,77 +89,117 @@ def _answers(rng: random.Random, age_bias: float) -> dict[str, str]:
     return {q: a for q, a in answers.items() if a in DEMOGRAPHIC_QUESTIONS.get(q, ())}
 
 
-def _choices(process: Process, resident: Resident, rng: random.Random) -> list[Choice]:
-    citywide = list(
-        Project.objects.on_ballot(process).filter(pot__neighbourhood=None).values_list("pk", "cost")
-    )
-    local = list(
-        Project.objects.on_ballot(process)
-        .filter(pot__neighbourhood=resident.neighbourhood_id)
-        .values_list("pk", flat=True)
-    )
-    affordable = sorted(citywide, key=lambda pc: pc[1])[:6]
-    picked = rng.sample(affordable, k=min(2, len(affordable)))
-    return [Choice(project_id=pk) for pk, _cost in picked] + [Choice(project_id=pk) for pk in local]
-
-
 def _open_process_voters(process: Process, neighbourhoods: Sequence[Neighbourhood]) -> None:
+    """Per neighbourhood: one voter through ``ballot_cast`` on the web and one through a
+    voter letter and paper entry (the real paths, end to end); the rest written in bulk
+    as fixtures (residents, their ballots, selections and cast log rows, their
+    participation record), so loading the demo stays quick."""
     rng = random.Random(SEED)
+    now = timezone.now()
+    bulk: list[tuple[Resident, str, list[int]]] = []
     for index, n in enumerate(neighbourhoods):
         # Uneven on purpose: turnout differs between neighbourhoods, as in real cities.
         count = 10 + (index * 7) % 15
-        paper_codes = iter(
-            voter_codes_issue(count=count, process=process, neighbourhood=n, language="en")
+        [code] = voter_codes_issue(count=1, process=process, neighbourhood=n, language="en")
+        holder = _holder(code)
+        paper_ballot_enter(
+            process=process,
+            voter=PaperVoter(voter_code=code),
+            marks=[
+                (p.short_code, None)
+                for p in Project.objects.filter(pk__in=_choices(process, n.pk, rng))
+            ],
+            actor=None,
         )
-        for k in range(count):
-            channel = _weighted(rng, CHANNEL_MIX)
-            if channel == Channel.PAPER:
-                code = next(paper_codes)
-                paper_ballot_enter(
-                    process=process,
-                    voter=PaperVoter(voter_code=code),
-                    marks=[
-                        (p.short_code, None)
-                        for p in Project.objects.filter(
-                            pk__in=[c.project_id for c in _choices(process, _holder(code), rng)]
-                        )
-                    ],
-                    actor=None,
-                )
-                resident = _holder(code)
-            else:
-                e164 = f"+1555020{index:02d}{k:02d}"
-                resident, _ = Resident.objects.get_or_create(
-                    phone_hash=phone_hash(e164),
-                    defaults={
-                        "phone_e164": e164,
-                        "neighbourhood": n,
-                        "language": ["en", "es", "fr"][k % 3],
-                        "first_channel": channel if channel != Channel.API else Channel.WEB,
-                    },
-                )
-                if channel == Channel.SMS:
-                    participation_record_many(
-                        process_ids=[process.pk],
-                        resident_ids=[resident.pk],
-                        kind=ParticipationKind.REACHED,
-                        channel=Channel.SMS,
-                    )
-                    participation_record(
-                        process=process,
-                        resident=resident,
-                        kind=ParticipationKind.TEXT,
-                        channel=Channel.SMS,
-                    )
-                ballot_cast(
-                    resident=resident,
-                    process=process,
-                    choices=_choices(process, resident, rng),
-                    channel=channel,
-                )
+        web = Resident.objects.create(
+            phone_hash=phone_hash(f"+155502{index:02d}99"),
+            phone_e164=f"+155502{index:02d}99",
+            neighbourhood=n,
+            first_channel=Channel.WEB,
+        )
+        ballot_cast(
+            resident=web,
+            process=process,
+            choices=[Choice(project_id=pk) for pk in _choices(process, n.pk, rng)],
+            channel=Channel.WEB,
+        )
+        for resident in (holder, web):
             answers = _answers(rng, age_bias=0.04 * (index % 3))
             if answers:
                 resident_record_demographics(resident=resident, answers=answers)
+        for k in range(count - 2):
+            channel = _weighted(rng, CHANNEL_MIX)
+            answers = _answers(rng, age_bias=0.04 * (index % 3))
+            e164 = f"+1555020{index:02d}{k:02d}"
+            resident = Resident(
+                neighbourhood=n,
+                language=["en", "es", "fr"][k % 3],
+                first_channel=channel if channel != Channel.API else Channel.WEB,
+                demographics=answers,
+                demographics_consent_at=now if answers else None,
+            )
+            if channel == Channel.PAPER:
+                # identified at a poll site: only a keyed hash of the identity is kept
+                resident.checked_identity_hash = phone_hash(f"demo-identity:{index}:{k}")
+            else:
+                resident.phone_hash, resident.phone_e164 = phone_hash(e164), e164
+            bulk.append((resident, channel, _choices(process, n.pk, rng)))
+    _bulk_voters(process, bulk, now)
+
+
+def _choices(process: Process, neighbourhood_id: int, rng: random.Random) -> list[int]:
+    """Two affordable city-wide projects and the neighbourhood's own."""
+    citywide = sorted(
+        Project.objects.on_ballot(process).filter(pot__neighbourhood=None).values_list("cost", "pk")
+    )[:6]
+    local = Project.objects.on_ballot(process).filter(pot__neighbourhood=neighbourhood_id)
+    picked = rng.sample([pk for _cost, pk in citywide], k=min(2, len(citywide)))
+    return picked + list(local.values_list("pk", flat=True))
+
+
+def _bulk_voters(
+    process: Process, voters: list[tuple[Resident, str, list[int]]], now: dt.datetime
+) -> None:
+    residents = Resident.objects.bulk_create([r for r, _c, _p in voters])
+    pot_of = dict(Project.objects.filter(process=process).values_list("pk", "pot_id"))
+    ballots: list[Ballot] = []
+    chosen: list[list[int]] = []
+    for resident, (_r, channel, projects) in zip(residents, voters, strict=True):
+        by_pot: dict[int, list[int]] = {}
+        for pk in projects:
+            by_pot.setdefault(pot_of[pk], []).append(pk)
+        for pot_id, pks in sorted(by_pot.items()):
+            ballots.append(
+                Ballot(
+                    process=process,
+                    pot_id=pot_id,
+                    voter=ballot_pseudonym(resident_id=resident.pk, pot_id=pot_id),
+                    channel=channel,
+                    receipt=receipt_new(),
+                    cast_at=now,
+                )
+            )
+            chosen.append(pks)
+    ballots = Ballot.objects.bulk_create(ballots)
+    Selection.objects.bulk_create(
+        Selection(ballot=b, project_id=pk, points=1)
+        for b, pks in zip(ballots, chosen, strict=True)
+        for pk in pks
+    )
+    CastLog.objects.bulk_create(
+        CastLog(ballot=b, receipt=b.receipt, channel=b.channel, cast_at=now) for b in ballots
+    )
+    for channel, _share in CHANNEL_MIX:
+        ids = [r.pk for r, (_x, c, _p) in zip(residents, voters, strict=True) if c == channel]
+        kinds = [ParticipationKind.VOTE]
+        if channel == Channel.SMS:
+            kinds += [ParticipationKind.REACHED, ParticipationKind.TEXT]
+        if channel == Channel.PAPER:
+            kinds += [ParticipationKind.VERIFIED]
+        for kind in kinds:
+            participation_record_many(
+                process_ids=[process.pk], resident_ids=ids, kind=kind, channel=channel
+            )
 
 
 def _holder(code: str) -> Resident:
