@@ -38,7 +38,9 @@ run: messages demo
 	@echo ""
 	@echo "  Just City is starting on http://$(HOST):$(PORT)/"
 	@echo "    demo process:  http://$(HOST):$(PORT)/processes/riverbend-2027/"
-	@echo "    staff admin:   http://$(HOST):$(PORT)/admin/   (login: demo-staff / demo-staff-password)"
+	@echo "    staff pages:   http://$(HOST):$(PORT)/staff/   admin: http://$(HOST):$(PORT)/admin/"
+	@echo "    staff logins (one per role; set up a TOTP authenticator at /staff/mfa/):"
+	@$(PY) manage.py demo_logins
 	@echo "    health:        http://$(HOST):$(PORT)/healthz"
 	@echo ""
 	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) justcity.asgi:application

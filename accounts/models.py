@@ -58,3 +58,16 @@ class SignInFailure(models.Model):
 
     def __str__(self) -> str:
         return f"Sign-in failure #{self.pk} ({self.method})"
+
+
+class StaffSession(models.Model):
+    """A session a staff account signed in with, so that deactivating the account can
+    end every one of them at once (``accounts.staff_sessions``). Only the key: the
+    session itself stays in Django's session store."""
+
+    user = models.ForeignKey("auth.User", on_delete=models.CASCADE, related_name="staff_sessions")
+    session_key = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"Staff session of user #{self.user_id}"

@@ -17,6 +17,7 @@ from django.utils.translation import ngettext
 
 from budgets.ballot_limits import ballot_limits
 from budgets.models import Pot, Project
+from core.l10n import money
 from core.models import BallotType, Process
 
 
@@ -93,11 +94,6 @@ class BallotProblem:
 
 def _codes(projects: Sequence[Project]) -> str:
     return ", ".join(str(p.short_code) for p in projects)
-
-
-def money(amount: Decimal, currency: str) -> str:
-    text = f"{amount:,.2f}".removesuffix(".00")
-    return f"{text} {currency}"
 
 
 def ballot_problems(

@@ -130,8 +130,9 @@ class Project(models.Model):
 
 class BallotQuerySet(models.QuerySet["Ballot"]):
     def counted(self) -> BallotQuerySet:
-        """Ballots that count: every tally, export and turnout figure reads these."""
-        return self.filter(voided_at__isnull=True)
+        """Ballots that count: every tally, export and turnout figure reads these.
+        Not voided, and not cast from a test number (``Ballot.test``)."""
+        return self.filter(voided_at__isnull=True, test=False)
 
 
 class Ballot(models.Model):
@@ -153,6 +154,9 @@ class Ballot(models.Model):
     # counts nowhere (``BallotQuerySet.counted``); its row stays so the receipts that
     # pointed at it keep their history, and the re-entry reuses it.
     voided_at = models.DateTimeField(null=True, blank=True)
+    # Cast from a reserved test number (SMS_TEST_NUMBER_PREFIX, e.g. the simulator on
+    # the real gateway): kept so the path can be tried end to end, never counted.
+    test = models.BooleanField(default=False)
 
     objects = BallotQuerySet.as_manager()
 
@@ -236,6 +240,47 @@ class TallyRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.pot} — {self.rule} @ {self.computed_at:%Y-%m-%d %H:%M}"
+
+
+class OverrideKind(models.TextChoices):
+    ADD = "add", _("Fund a project the count did not fund")
+    REMOVE = "remove", _("Do not fund a project the count funded")
+    BUDGET = "budget", _("Raise the budget and count again")
+
+
+class OutcomeOverride(AppendOnlyModel):
+    """Staff adjusted one counted outcome (``run``), with a written reason that is shown
+    publicly beside the computed outcome. Applied in the order made, on top of the
+    run's ``selected``: ``budget`` replaces the funded list with the recount under the
+    raised budget (frozen here in ``selected``), ``add``/``remove`` add or drop one
+    project. Counting again makes a new run, so old overrides stop applying."""
+
+    run = models.ForeignKey(TallyRun, on_delete=models.PROTECT, related_name="overrides")
+    kind = models.CharField(max_length=10, choices=OverrideKind.choices)
+    project = models.ForeignKey(
+        "Project", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    budget = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
+    selected = models.JSONField(default=list, blank=True)
+    reason = models.TextField()
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(reason=""), name="override_has_reason"),
+            models.CheckConstraint(
+                condition=Q(kind="budget", budget__isnull=False, project__isnull=True)
+                | Q(kind__in=["add", "remove"], project__isnull=False, budget__isnull=True),
+                name="override_kind_fields",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} on run {self.run_id}"
 
 
 # --- delivery of funded projects -------------------------------------------------------

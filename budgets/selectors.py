@@ -8,10 +8,11 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from budgets.ballot_limits import BallotLimits, ballot_limits
 from budgets.models import (
     Ballot,
     BallotVoid,
@@ -106,6 +107,25 @@ def resident_delivery_notices(resident: Resident, limit: int = 50) -> list[Deliv
     return notices
 
 
+def process_neighbourhood_ids(process: Process) -> set[int]:
+    """The neighbourhoods a process covers: those with a pot of their own. A process
+    with none (only a city-wide pot, as an imported Pabulib election) covers no district
+    on the map and has no split of money between neighbourhoods."""
+    return set(
+        Pot.objects.filter(process=process, neighbourhood__isnull=False).values_list(
+            "neighbourhood_id", flat=True
+        )
+    )
+
+
+def process_covers(process: Process, neighbourhood_id: int | None) -> bool:
+    """Whether a resident of ``neighbourhood_id`` has something to vote on in
+    ``process``: a city-wide-only process covers everyone; otherwise their
+    neighbourhood needs a pot."""
+    covered = process_neighbourhood_ids(process)
+    return not covered or neighbourhood_id in covered
+
+
 def process_map_data(process: Process) -> dict[str, Any]:
     """Everything the process map draws, as one JSON-safe dict (neighbourhood boundaries
     and project points). Rendered with json_script, so the page needs no extra request."""
@@ -123,7 +143,10 @@ def process_map_data(process: Process) -> dict[str, Any]:
         for p in projects_on_ballot(process)
         if p.lat is not None and p.lng is not None
     ]
-    return {"neighbourhoods": neighbourhoods_feature_collection(), "projects": projects}
+    return {
+        "neighbourhoods": neighbourhoods_feature_collection(process_neighbourhood_ids(process)),
+        "projects": projects,
+    }
 
 
 @dataclass(frozen=True)
@@ -269,4 +292,41 @@ def resident_receipts(resident_id: int) -> list[ResidentBallotReceipts]:
             ],
         )
         for ballot in ballots
+    ]
+
+
+# --- the pots on a resident's ballot (web ballot, kiosk) ----------------------------
+
+
+@dataclass(frozen=True)
+class BallotPot:
+    """One pot on a resident's ballot, with the limits the budget meter shows."""
+
+    pot: Pot
+    projects: list[Project]
+    limits: BallotLimits
+
+    @property
+    def cap(self) -> Decimal | None:
+        """Approval: the most one ballot may spend in this pot."""
+        return self.limits.spending_cap
+
+    @property
+    def is_local(self) -> bool:
+        return self.pot.neighbourhood_id is not None
+
+
+def ballot_pots(process: Process, resident: Resident) -> list[BallotPot]:
+    """The pots ``resident`` may vote in: city-wide and their own neighbourhood's."""
+    pots = Pot.objects.filter(process=process).filter(
+        Q(neighbourhood__isnull=True) | Q(neighbourhood_id=resident.neighbourhood_id)
+    )
+    by_pot: dict[int, list[Project]] = {}
+    for project in projects_on_ballot(process).filter(pot__in=pots):
+        by_pot.setdefault(project.pot_id, []).append(project)
+    # City-wide first, then the neighbourhood's.
+    return [
+        BallotPot(pot=pot, projects=by_pot[pot.pk], limits=ballot_limits(process, pot))
+        for pot in sorted(pots, key=lambda p: (p.neighbourhood_id is not None, p.name))
+        if pot.pk in by_pot
     ]

@@ -113,8 +113,17 @@ class ProjectResultOut(serializers.Serializer[Any]):
     votes = serializers.IntegerField()
     score = serializers.DecimalField(max_digits=20, decimal_places=2)
     funded = serializers.BooleanField()
+    computed_funded = serializers.BooleanField()
     reason_code = serializers.CharField()
     reason = serializers.CharField()
+
+
+class OverrideOut(serializers.Serializer[Any]):
+    kind = serializers.CharField()
+    project_id = serializers.IntegerField(source="project.pk", allow_null=True, default=None)
+    budget = serializers.DecimalField(max_digits=16, decimal_places=2, allow_null=True)
+    reason = serializers.CharField()
+    created_at = serializers.DateTimeField()
 
 
 class PotResultOut(serializers.Serializer[Any]):
@@ -127,6 +136,8 @@ class PotResultOut(serializers.Serializer[Any]):
     ballots = serializers.IntegerField()
     computed_at = serializers.DateTimeField()
     projects = ProjectResultOut(many=True)
+    # Staff changes to the computed outcome, each with its public reason.
+    overrides = OverrideOut(many=True)
 
 
 class PotShareOut(serializers.Serializer[Any]):

@@ -52,7 +52,7 @@ SELECT sig, COUNT(*) FROM (
     SELECT string_agg({item}, ',' ORDER BY {order}) AS sig
     FROM budgets_selection s
     JOIN budgets_ballot b ON b.id = s.ballot_id
-    WHERE b.pot_id = %s AND b.voided_at IS NULL
+    WHERE b.pot_id = %s AND b.voided_at IS NULL AND NOT b.test
     GROUP BY s.ballot_id
 ) AS per_ballot
 GROUP BY sig
@@ -74,7 +74,9 @@ def ballot_signatures(pot: Pot, vote_type: str) -> Counter[str]:
     current: int | None = None
     items: list[str] = []
     rows = (
-        Selection.objects.filter(ballot__pot=pot, ballot__voided_at__isnull=True)
+        Selection.objects.filter(
+            ballot__pot=pot, ballot__voided_at__isnull=True, ballot__test=False
+        )
         .order_by("ballot_id", order)
         .values_list("ballot_id", "project_id", "points")
         .iterator(chunk_size=5000)
@@ -129,6 +131,7 @@ def election_for_pot(process: Process, pot: Pot) -> tuple[Election, dict[str, Pr
         ballots=tuple(ballots),
         vote_type=vote_type,
         min_score_threshold=Fraction(threshold) if threshold is not None else None,
+        min_supporters=process.min_supporters,
     )
     return election, {by_pk[p.pk]: p for p in projects}
 

@@ -5,9 +5,15 @@ from __future__ import annotations
 
 from modeltranslation.translator import TranslationOptions, register
 
-from budgets.models import Project
+from budgets.models import Pot, Project
 
 
 @register(Project)
 class ProjectTranslation(TranslationOptions):
     fields = ("title", "description")
+
+
+@register(Pot)
+class PotTranslation(TranslationOptions):
+    # "City-wide" (and any pot a city names) reads in the page's or text's language.
+    fields = ("name",)

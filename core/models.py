@@ -116,6 +116,13 @@ class Process(models.Model):
     max_total_points = models.PositiveSmallIntegerField(null=True, blank=True)
     rule = models.CharField(max_length=32, choices=TallyRule.choices, default=TallyRule.GREEDY)
     min_votes_threshold = models.PositiveIntegerField(null=True, blank=True)
+    # Every rule (greedy, Equal Shares and its completion) leaves a project with fewer
+    # supporters than this unfunded, whatever money is left: at least 1, so a project
+    # nobody chose is never bought (budgets/rules/min_supporters.py).
+    min_supporters = models.PositiveSmallIntegerField(
+        default=1,
+        help_text=_("A project needs at least this many supporters to be funded (1 or more)."),
+    )
     pot_formula = models.CharField(
         max_length=16, choices=PotFormula.choices, default=PotFormula.POPULATION
     )
@@ -136,11 +143,17 @@ class Process(models.Model):
         db_table = "budgets_process"
         verbose_name_plural = "processes"
         ordering = ["-created_at"]
+        permissions = [
+            ("publish_results", "Can close voting, count, review, publish and override results"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(max_projects__isnull=True)
                 | Q(max_projects__gte=models.F("min_projects")),
                 name="process_max_projects_gte_min",
+            ),
+            models.CheckConstraint(
+                condition=Q(min_supporters__gte=1), name="process_min_supporters_at_least_one"
             ),
         ]
 

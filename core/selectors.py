@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from core.models import Phase, Process
+from django.utils import timezone
+
+from core.models import Phase, PhaseKind, Process
 
 
 def process_current_phase(process: Process, when: datetime | None = None) -> Phase | None:
@@ -20,3 +22,10 @@ def process_phase(process: Process, kind: str) -> Phase | None:
 def process_phase_open(process: Process, kind: str, when: datetime | None = None) -> bool:
     """Whether the process's ``kind`` phase is open at ``when`` (now)."""
     return Phase.objects.filter(process=process, kind=kind).open_at(when).exists()
+
+
+def process_voting_opened(process: Process, when: datetime | None = None) -> bool:
+    """Whether voting has opened (now or earlier): from then on the phases and pots
+    voters see must not change under them (``budgets.services.process_edits``)."""
+    now = when if when is not None else timezone.now()
+    return Phase.objects.filter(process=process, kind=PhaseKind.VOTING, starts_at__lte=now).exists()

@@ -14,17 +14,25 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from shapely.geometry import Point as ShapelyPoint
 
+from budgets.ballot_validation import Choice
 from budgets.models import Pot, Project
+from budgets.pot_names import citywide_pot_names
+from budgets.services.ballots import ballot_cast
+from budgets.services.delivery import Milestone, project_is_funded
+from budgets.services.paper import PaperVoter, paper_ballot_enter
 from budgets.services.pots import pots_allocate
-from core.models import BallotType, Phase, PhaseKind, PotFormula, Process, TallyRule
+from budgets.services.results import results_publish
+from core.models import BallotType, Channel, Phase, PhaseKind, PotFormula, Process, TallyRule
 from demo.equity import demo_equity_load
 from maps.geometry import boundary_shape
 from maps.models import Neighbourhood
+from participation import roles
 from participation.identity import phone_hash
 from participation.models import (
     Comment,
@@ -35,11 +43,37 @@ from participation.models import (
     QueueReason,
     Resident,
 )
+from participation.services.roles_sync import roles_sync
+from sms.project_updates import project_delivery_update
+from sms.services import sms_receive
 
 SEED = 2027
 PROCESS_SLUG = "riverbend-2027"
-STAFF_USERNAME = "demo-staff"
-STAFF_PASSWORD = "demo-staff-password"  # noqa: S105 - documented demo login, refused in production
+# One demo account per staff role (participation.roles), each holding only its role,
+# and the admin (also a superuser, so every admin page opens in the demo). Documented
+# logins: load_demo refuses to run in production.
+DEMO_STAFF: tuple[tuple[str, str], ...] = (
+    ("demo-admin", roles.ADMIN),
+    ("demo-moderator", roles.MODERATOR),
+    ("demo-reviewer", roles.REVIEWER),
+    ("demo-poll-worker", roles.POLL_WORKER),
+    ("demo-poll-supervisor", roles.POLL_SUPERVISOR),
+    ("demo-communications", roles.COMMUNICATIONS),
+    ("demo-pilot-reporter", roles.PILOT_REPORTER),
+)
+STAFF_USERNAME = "demo-admin"
+
+
+def demo_password(username: str) -> str:
+    """The demo login's documented password (``demo-admin`` → ``demo-admin-password``)."""
+    return f"{username}-password"
+
+
+STAFF_PASSWORD = demo_password(STAFF_USERNAME)
+# The demo poll supervisor (issue codes, enter and void paper ballots, open a kiosk):
+# the login the README's paper walk-through uses.
+POLL_USERNAME = "demo-poll-supervisor"
+POLL_PASSWORD = demo_password(POLL_USERNAME)
 
 # A 4 × 3 grid of districts around an invented origin, with jittered inner vertices so
 # the boundaries look like a city's (shared edges, no gaps, no overlaps).
@@ -290,7 +324,7 @@ def demo_city_load() -> Process:
     citywide, _ = Pot.objects.update_or_create(
         process=process,
         neighbourhood=None,
-        defaults={"name": "City-wide", "amount": Decimal("500000")},
+        defaults={"amount": Decimal("500000"), **citywide_pot_names()},
     )
     if not process.ballots.exists():
         pots_allocate(process=process)
@@ -387,16 +421,274 @@ def demo_city_load() -> Process:
             )
 
     _moderation_queue(process, neighbourhoods, residents)
-
-    user_model = get_user_model()
-    staff, created = user_model.objects.get_or_create(
-        username=STAFF_USERNAME, defaults={"is_staff": True, "is_superuser": True}
-    )
-    if created or not staff.check_password(STAFF_PASSWORD):
-        staff.set_password(STAFF_PASSWORD)
-        staff.save()
+    demo_staff_load()
+    demo_past_round_load()
     # The demo's participation and equity figures (demo/equity.py): kept apart.
     demo_equity_load(process)
+    return process
+
+
+# --- last year's round: the whole cycle ----------------------------------------------------
+
+PAST_SLUG = "riverbend-2026"
+PAST_TITLES = {
+    "en": "Riverbend Participatory Budget 2026",
+    "es": "Presupuesto participativo de Riverbend 2026",
+    "fr": "Budget participatif de Riverbend 2026",
+}
+# (title, cost, description, {es, fr} titles): the 2026 ballot, one city-wide pot.
+PAST_PROJECTS = [
+    (
+        "Library laptop lending",
+        "40000",
+        "Laptops and mobile hotspots lent for a month at every library, like books, for "
+        "residents who have no computer at home.",
+        {
+            "es": "Préstamo de portátiles en bibliotecas",
+            "fr": "Prêt d'ordinateurs en bibliothèque",
+        },
+    ),
+    (
+        "Solar lights on the river path",
+        "90000",
+        "Solar lamps every 30 metres along the river path, on from dusk to dawn, so the "
+        "path is safe to walk home on after dark.",
+        {
+            "es": "Luces solares en el paseo del río",
+            "fr": "Éclairage solaire du chemin du fleuve",
+        },
+    ),
+    (
+        "Free Wi-Fi on the market square",
+        "30000",
+        "Free, open Wi-Fi on the market square and in the covered market hall, with no "
+        "sign-up and no tracking of who uses it.",
+        {
+            "es": "Wi-Fi gratis en la plaza del mercado",
+            "fr": "Wi-Fi gratuit sur la place du marché",
+        },
+    ),
+    (
+        "Noise sensors near the ring road",
+        "60000",
+        "Twelve noise sensors near homes along the ring road, with readings published "
+        "hourly so night-time traffic noise can be acted on.",
+        {
+            "es": "Sensores de ruido junto a la circunvalación",
+            "fr": "Capteurs de bruit le long du périphérique",
+        },
+    ),
+    (
+        "Bus stop real-time screens",
+        "110000",
+        "Screens with live bus arrival times at the thirty busiest stops, readable from "
+        "a wheelchair and announced by a button for blind riders.",
+        {
+            "es": "Pantallas de horarios en las paradas",
+            "fr": "Écrans d'horaires aux arrêts de bus",
+        },
+    ),
+    (
+        "School-street traffic calming",
+        "70000",
+        "Raised crossings and speed displays in front of six primary schools, chosen "
+        "with the parents who walk their children there.",
+        {
+            "es": "Calmado del tráfico frente a las escuelas",
+            "fr": "Apaisement de la circulation devant les écoles",
+        },
+    ),
+    (
+        "Drinking fountains in parks",
+        "25000",
+        "Ten drinking fountains with bottle fillers in the busiest parks, working from "
+        "spring to autumn and checked weekly.",
+        {
+            "es": "Fuentes de agua potable en los parques",
+            "fr": "Fontaines d'eau potable dans les parcs",
+        },
+    ),
+]  # fmt: skip
+PAST_BUDGET = Decimal("300000")
+# How many residents vote on each channel, and the share of them choosing each project.
+PAST_WEB_VOTERS = 36
+PAST_SMS_VOTERS = 8
+PAST_PAPER_VOTERS = 6
+PAST_POPULARITY = [0.62, 0.48, 0.55, 0.30, 0.26, 0.44, 0.58]
+# Delivery of the funded projects: (status, percent, note) in the order they were funded.
+PAST_DELIVERY = [
+    ("delivered", 100, "Delivered and in use.", "Entregado y en uso.", "Livré et utilisé."),
+    (
+        "in_progress",
+        60,
+        "Works under way; half the sites are done.",
+        "Obras en marcha; la mitad de los lugares está lista.",
+        "Travaux en cours ; la moitié des sites est terminée.",
+    ),
+    (
+        "planning",
+        10,
+        "Contractor chosen; works start next month.",
+        "Contratista elegido; las obras empiezan el mes que viene.",
+        "Entreprise choisie ; les travaux commencent le mois prochain.",
+    ),
+]
+
+
+def _nth(neighbourhoods: list[Neighbourhood], i: int) -> Neighbourhood | None:
+    return neighbourhoods[i % len(neighbourhoods)] if neighbourhoods else None
+
+
+def _past_choices(rng: random.Random) -> list[int]:
+    """Short codes one voter approves, within the budget (a valid approval ballot)."""
+    codes = [i + 1 for i, share in enumerate(PAST_POPULARITY) if rng.random() < share]
+    total, kept = Decimal(0), []
+    for code in codes or [1]:
+        cost = Decimal(PAST_PROJECTS[code - 1][1])
+        if total + cost <= PAST_BUDGET:
+            kept.append(code)
+            total += cost
+    return kept
+
+
+def demo_past_round_load() -> Process:
+    """Last year's round, run through the same services a real one uses, so a newcomer
+    sees the whole cycle: ballots by web (``ballot_cast``), by SMS (the conversation,
+    ``sms_receive``: with this year's vote open too, each texter picks the round with
+    ``PROCESS 2026``) and on paper (``paper_ballot_enter``); the vote closed; results
+    published under Equal Shares with completion (``results_publish``); delivery under
+    way on the funded projects (``project_delivery_update``).
+
+    Its vote is open only while it is loaded and closes at once, so every ballot is
+    cast inside the window the server clock checks. Loaded once: a published round is
+    history and is left as it is on the next ``load_demo``."""
+    existing = Process.objects.filter(slug=PAST_SLUG).first()
+    if existing is not None and existing.results_published_at is not None:
+        return existing
+    if existing is not None:  # a load interrupted before publication: start again
+        existing.delete()
+    rng = random.Random(SEED + 2026)
+    neighbourhoods = list(Neighbourhood.objects.order_by("name"))
+    now = timezone.now()
+    day = dt.timedelta(days=1)
+    process = Process.objects.create(
+        slug=PAST_SLUG,
+        title=PAST_TITLES["en"],
+        title_en=PAST_TITLES["en"],
+        title_es=PAST_TITLES["es"],
+        title_fr=PAST_TITLES["fr"],
+        description=(
+            "Last year's round: 300,000 for city-wide pilots, chosen by Equal Shares. "
+            "See the results, why each project was or was not funded, and how the funded "
+            "ones are being delivered."
+        ),
+        languages=["en", "es", "fr"],
+        ballot_type=BallotType.APPROVAL,
+        min_projects=1,
+        rule=TallyRule.MES_COMPLETED,
+        currency="USD",
+    )
+    Phase.objects.create(
+        process=process, kind=PhaseKind.IDEAS, starts_at=now - 150 * day, ends_at=now - 100 * day
+    )
+    Phase.objects.create(
+        process=process, kind=PhaseKind.REVIEW, starts_at=now - 100 * day, ends_at=now - 60 * day
+    )
+    voting = Phase.objects.create(
+        process=process,
+        kind=PhaseKind.VOTING,
+        starts_at=now - 60 * day,
+        ends_at=now + dt.timedelta(hours=1),
+    )
+    pot = Pot.objects.create(process=process, amount=PAST_BUDGET, **citywide_pot_names())
+    projects = {}
+    for code, (title, cost, description, titles) in enumerate(PAST_PROJECTS, start=1):
+        n = neighbourhoods[(code * 5) % len(neighbourhoods)] if neighbourhoods else None
+        lat, lng = _inside(n, rng) if n is not None else (None, None)
+        projects[code] = Project.objects.create(
+            process=process,
+            pot=pot,
+            short_code=code,
+            title=title,
+            title_en=title,
+            title_es=titles["es"],
+            title_fr=titles["fr"],
+            description=description,
+            cost=Decimal(cost),
+            neighbourhood=n,
+            lat=lat,
+            lng=lng,
+        )
+
+    # Web: residents who signed in with their phone.
+    for i in range(PAST_WEB_VOTERS):
+        e164 = f"+1555020{i:04d}"
+        resident, _ = Resident.objects.get_or_create(
+            phone_hash=phone_hash(e164),
+            defaults={
+                "phone_e164": e164,
+                "neighbourhood": neighbourhoods[i % len(neighbourhoods)]
+                if neighbourhoods
+                else None,
+                "language": ["en", "es", "fr"][i % 3],
+                "first_channel": Channel.WEB,
+            },
+        )
+        ballot_cast(
+            resident=resident,
+            process=process,
+            choices=[Choice(project_id=projects[c].pk) for c in _past_choices(rng)],
+            channel=Channel.WEB,
+        )
+    # SMS: the real conversation. Two rounds are open, so each texter says which first.
+    for i in range(PAST_SMS_VOTERS):
+        # Outside SMS_TEST_NUMBER_PREFIX: these are residents, whose ballots count.
+        sender = f"+141555503{i:02d}"
+        vote = " ".join(str(c) for c in _past_choices(rng))
+        for step, body in enumerate(("PROCESS 2026", f"VOTE {vote}")):
+            received = sms_receive(
+                provider="demo", message_sid=f"DEMO2026-{i:03d}-{step}", sender=sender, body=body
+            )
+            if received.command == "error":
+                raise RuntimeError(f"demo SMS {body!r} failed: {received.replies}")
+    # Paper: ballots a poll worker entered for voters whose identity they checked.
+    for i in range(PAST_PAPER_VOTERS):
+        paper_ballot_enter(
+            process=process,
+            voter=PaperVoter(
+                name=f"Paper voter {i + 1}",
+                address=f"{10 + i} Mill Lane, Riverbend",
+                neighbourhood=_nth(neighbourhoods, i),
+            ),
+            marks=[(c, None) for c in _past_choices(rng)],
+            actor=None,
+        )
+    # The vote closes now (the server clock decides), then the count is published.
+    voting.ends_at = timezone.now()
+    voting.save(update_fields=["ends_at"])
+    results_publish(process=process, actor=None)
+    funded = [
+        p
+        for p in Project.objects.filter(process=process).order_by("short_code")
+        if project_is_funded(p)
+    ]
+    for project, (status, percent, en, es, fr) in zip(funded, PAST_DELIVERY, strict=False):
+        start = timezone.localdate()
+        project_delivery_update(
+            project=project,
+            actor=None,
+            status=status,
+            percent=percent,
+            notes={"en": en, "es": es, "fr": fr},
+            milestones=[
+                Milestone("Contract signed", start - 30 * day, start - 28 * day),
+                Milestone(
+                    "Works finished",
+                    start + 60 * day,
+                    start if status == "delivered" else None,
+                ),
+            ],
+        )
     return process
 
 
@@ -471,6 +763,21 @@ def _moderation_queue(
         Proposal.objects.filter(pk=flagged.pk).update(
             queued_at=now, queue_reason=QueueReason.FLAGGED
         )
+
+
+def demo_staff_load() -> None:
+    """One staff account per role (``DEMO_STAFF``), in its role's group only."""
+    roles_sync()
+    user_model = get_user_model()
+    for username, role in DEMO_STAFF:
+        staff, created = user_model.objects.get_or_create(
+            username=username,
+            defaults={"is_staff": True, "is_superuser": username == STAFF_USERNAME},
+        )
+        if created or not staff.check_password(demo_password(username)):
+            staff.set_password(demo_password(username))
+            staff.save()
+        staff.groups.set([Group.objects.get(name=role)])
 
 
 def _inside(n: Neighbourhood, rng: random.Random) -> tuple[float, float]:

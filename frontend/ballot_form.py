@@ -16,9 +16,9 @@ from django.utils.translation import gettext as _
 
 from budgets.ballot_validation import BallotProblem, Choice
 from budgets.models import Project
+from budgets.selectors import BallotPot
 from core.models import BallotType, Process
 from frontend.forms import SummaryError
-from frontend.selectors import BallotPot
 
 BALLOT_FORM_ID = "ballot-form"
 # A bound on what a form can send: stops a crafted POST from handing the service

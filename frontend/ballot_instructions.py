@@ -13,8 +13,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from budgets.ballot_limits import BallotLimits
+from budgets.selectors import BallotPot
 from core.models import BallotType
-from frontend.selectors import BallotPot
 
 
 def _money(amount: object, currency: str) -> str:

@@ -5,6 +5,7 @@ lengths, budget) are the services' and come back as ParticipationError/BallotInv
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 from typing import Any, TypedDict
 
 from django import forms
@@ -147,13 +148,20 @@ class MapFilterForm(forms.Form):
         choices=[("", _("Ideas and projects")), *MAP_KINDS.items()],
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, neighbourhood_ids: Collection[int] | None = None, **kwargs: Any
+    ) -> None:
+        """``neighbourhood_ids``: the neighbourhoods the process covers (the only ones
+        offered); None offers every neighbourhood."""
         super().__init__(*args, **kwargs)
         field = self.fields["neighbourhood"]
         assert isinstance(field, forms.ChoiceField)
+        neighbourhoods = Neighbourhood.objects.order_by("name")
+        if neighbourhood_ids is not None:
+            neighbourhoods = neighbourhoods.filter(pk__in=list(neighbourhood_ids))
         field.choices = [
             ("", _("All neighbourhoods")),
-            *Neighbourhood.objects.order_by("name").values_list("slug", "name"),
+            *neighbourhoods.values_list("slug", "name"),
         ]
 
 

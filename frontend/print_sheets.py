@@ -1,83 +1,23 @@
-"""Print-ready pages: voter letters and code sheets (from codes just issued, shown
-once), and the paper ballot of a process. Plain HTML with print CSS (A4/Letter, one
-letter per page), rendered in the language asked for.
-
-Letters are rendered from the codes ``voter_codes_issue`` returned, by the staff page
-or ``manage.py voter_letters_render`` (from the CSV the issue command wrote); the
-codes are never stored readable, so a letter cannot be printed twice from the
-database. The ballot holds no secret: it is a public page too.
+"""The paper ballot of a process, print-ready: the projects, their numbers and costs,
+and the rules in words. It holds no secret: it is a public page too. (Voter letters
+and code sheets are ``accounts.voter_letters``, which the staff pages print too.)
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 from django.conf import settings
-from django.template.loader import render_to_string
-from django.urls import reverse
-from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from accounts.voter_letters import voting_how_to
 from budgets.ballot_limits import BallotLimits, ballot_limits
-from budgets.ballot_validation import money
 from budgets.models import Pot, Project
 from budgets.selectors import projects_on_ballot
-from core.models import BallotType, PhaseKind, Process
-from core.selectors import process_phase
+from core.l10n import money
+from core.models import BallotType, Process
 from maps.models import Neighbourhood
-from sms.commands.keywords import Kind, display
-
-PRINT_CSS = Path(__file__).parent / "static" / "frontend" / "print.css"
-LAYOUTS = ("letters", "sheet")
-
-
-def short_url() -> str:
-    """What a letter prints for the web: the site and the short path to the code."""
-    return f"{settings.PUBLIC_BASE_URL}{reverse('frontend:voter-code-short')}"
-
-
-def _how_to(process: Process, language: str) -> dict[str, object]:
-    voting = process_phase(process, PhaseKind.VOTING)
-    return {
-        "vote_keyword": display(Kind.VOTE, language),
-        "list_keyword": display(Kind.LIST, language),
-        "sms_number": settings.SMS_PUBLIC_NUMBER,
-        "short_url": short_url(),
-        "starts": voting.starts_at if voting else None,
-        "ends": voting.ends_at if voting else None,
-    }
-
-
-def voter_letters_html(
-    *,
-    process: Process,
-    codes: Sequence[str],
-    language: str,
-    layout: str = "letters",
-    neighbourhood: Neighbourhood | None = None,
-    inline_css: bool = True,
-) -> str:
-    """Letters (one per page) or a code sheet (slips to cut) for ``codes``, in
-    ``language``: the code, the short URL, the SMS number and keyword, how to vote on
-    paper. ``inline_css``: embed the print CSS (a file opened from disk)."""
-    if layout not in LAYOUTS:
-        raise ValueError(f"layout is one of {LAYOUTS}")
-    with translation.override(language):
-        return render_to_string(
-            f"frontend/print/{layout}.html",
-            {
-                "process": process,
-                "codes": list(codes),
-                "neighbourhood": neighbourhood,
-                "city": settings.CITY_NAME,
-                "language": language,
-                "css": PRINT_CSS.read_text(encoding="utf-8") if inline_css else "",
-                **_how_to(process, language),
-            },
-        )
 
 
 @dataclass(frozen=True)
@@ -182,5 +122,5 @@ def paper_ballot_context(
         "neighbourhood": neighbourhood,
         "city": settings.CITY_NAME,
         "language": language,
-        **_how_to(process, language),
+        **voting_how_to(process, language),
     }

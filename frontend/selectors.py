@@ -7,11 +7,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from budgets.ballot_limits import BallotLimits, ballot_limits
 from budgets.models import Ballot, ImplementationStatus, Pot, Project
 from budgets.pseudonyms import ballot_pseudonym
 from budgets.selectors import projects_on_ballot
@@ -225,40 +224,6 @@ def visible_comment_count(proposal: Proposal) -> int:
 
 
 # --- ballots ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class BallotPot:
-    """One pot on a resident's ballot, with the limits the budget meter shows."""
-
-    pot: Pot
-    projects: list[Project]
-    limits: BallotLimits
-
-    @property
-    def cap(self) -> Decimal | None:
-        """Approval: the most one ballot may spend in this pot."""
-        return self.limits.spending_cap
-
-    @property
-    def is_local(self) -> bool:
-        return self.pot.neighbourhood_id is not None
-
-
-def ballot_pots(process: Process, resident: Resident) -> list[BallotPot]:
-    """The pots ``resident`` may vote in: city-wide and their own neighbourhood's."""
-    pots = Pot.objects.filter(process=process).filter(
-        Q(neighbourhood__isnull=True) | Q(neighbourhood_id=resident.neighbourhood_id)
-    )
-    by_pot: dict[int, list[Project]] = {}
-    for project in projects_on_ballot(process).filter(pot__in=pots):
-        by_pot.setdefault(project.pot_id, []).append(project)
-    # City-wide first, then the neighbourhood's.
-    return [
-        BallotPot(pot=pot, projects=by_pot[pot.pk], limits=ballot_limits(process, pot))
-        for pot in sorted(pots, key=lambda p: (p.neighbourhood_id is not None, p.name))
-        if pot.pk in by_pot
-    ]
 
 
 def process_has_local_pots(process: Process) -> bool:

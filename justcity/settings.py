@@ -4,6 +4,7 @@ default; ``DJANGO_ENV=production`` turns the defaults into refusals (see
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +46,8 @@ INSTALLED_APPS = [
     "modeltranslation",
     # SimpleAdminConfig: django-leaflet's admin module imports GeoDjango (GDAL), which we
     # do not use; autodiscovery would import it. Admin classes are registered explicitly.
-    "django.contrib.admin.apps.SimpleAdminConfig",
+    # Ours is SimpleAdminConfig with the staff site (password + TOTP, accounts.admin_site).
+    "accounts.apps.StaffAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -58,6 +60,9 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "channels",
     "leaflet",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
     "maps",
     "core",
     "participation",
@@ -86,10 +91,17 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): signed in with a second factor in this session.
+    "django_otp.middleware.OTPMiddleware",
+    # ...and a session without the second factor it needs is anonymous everywhere.
+    "accounts.staff_mfa_middleware.StaffMfaMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    # Last, so its process_exception sees a view's database outage first: 503, not 500.
+    # Near the end, so its process_exception sees a view's database outage first: 503,
+    # not 500 (AxesMiddleware below has no process_exception).
     "justcity.unavailable.DatabaseUnavailableMiddleware",
+    # Last, as django-axes requires: turns a locked-out sign-in into its 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "justcity.urls"
@@ -195,6 +207,11 @@ SMS_DEFAULT_REGION = env_str("SMS_DEFAULT_REGION", "US")
 SMS_SENDS_PER_SECOND = env_float("SMS_SENDS_PER_SECOND", 10.0)
 # Texts acted upon per number per minute; more are recorded, not acted on (one warning).
 SMS_INBOUND_PER_MINUTE = env_int("SMS_INBOUND_PER_MINUTE", 10)
+# Whether the gateway itself answers the standard opt-out and opt-in words (Twilio's
+# Advanced Opt-Out does: STOP, START, ...). Then we record them and send no second
+# reply; our Spanish and French words, which the gateway does not know, we still
+# confirm. Off (the default for other backends): we confirm every STOP and START.
+SMS_PROVIDER_HANDLES_OPT_OUT = env_bool("SMS_PROVIDER_HANDLES_OPT_OUT", "twilio" in SMS_BACKEND)
 # Seconds one gateway API call may take; a send never holds a worker longer.
 SMS_HTTP_TIMEOUT = env_float("SMS_HTTP_TIMEOUT", 10.0)
 
@@ -229,6 +246,10 @@ CITY_NAME = env_str("CITY_NAME", "")
 CITY_COUNTRY = env_str("CITY_COUNTRY", "Worldwide")
 # The number residents text (printed on voter letters); the sending number by default.
 SMS_PUBLIC_NUMBER = env_str("SMS_PUBLIC_NUMBER", TWILIO_FROM_NUMBER)
+# Texts from numbers starting with this prefix are tests: the simulator with a real
+# gateway accepts only them, and their ballots never count (``Ballot.test``). The
+# default is the fictional range +1 202 555 0100-0199.
+SMS_TEST_NUMBER_PREFIX = env_str("SMS_TEST_NUMBER_PREFIX", "+120255501")
 # Ballot-level open data (the .pb VOTES section) only for pots with at least this many
 # counted ballots: one ballot in a pot would show that voter's choices.
 EXPORT_MIN_BALLOTS = env_int("EXPORT_MIN_BALLOTS", 10)
@@ -279,6 +300,30 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 LOGIN_URL = "admin:login"
+# Staff sign in on the admin login (accounts.admin_site): a password, then a TOTP code.
+# django-axes counts failures first (throttling by account and by address).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# A second factor for every staff sign-in; production refuses to start without it. Off
+# in development so the demo works before anyone has enrolled an authenticator
+# (/staff/mfa/); an account that has one must always use it.
+STAFF_MFA_REQUIRED = env_bool("STAFF_MFA_REQUIRED", PRODUCTION)
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Just City")
+# Staff sign-in throttling (django-axes): this many failures lock the account, and the
+# address, for the cool-off; either alone is enough, so a guesser cannot rotate
+# accounts from one address nor addresses on one account.
+AXES_FAILURE_LIMIT = env_int("STAFF_SIGN_IN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("STAFF_SIGN_IN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+# The same client address as the resident sign-in limits: REMOTE_ADDR, which the ASGI
+# server sets from a proxy it trusts (never X-Forwarded-For read here; GOTCHAS.md).
+AXES_CLIENT_IP_CALLABLE = "accounts.session.client_ip"
+AXES_LOCKOUT_TEMPLATE = "accounts/staff_locked_out.html"
+AXES_SENSITIVE_PARAMETERS = ["password", "otp_token"]
+AXES_VERBOSE = False
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("es", _("Spanish")), ("fr", _("French"))]
@@ -431,6 +476,10 @@ def _refuse_insecure_production() -> None:
         }.items():
             if not value:
                 problems.append(f"{name} is missing")
+    if not STAFF_MFA_REQUIRED:
+        problems.append("STAFF_MFA_REQUIRED must be on in production (staff sign in with TOTP)")
+    if not SMS_TEST_NUMBER_PREFIX.startswith("+") or len(SMS_TEST_NUMBER_PREFIX) < 8:
+        problems.append("SMS_TEST_NUMBER_PREFIX must be a narrow E.164 prefix (8+ characters)")
     if TASKS_BACKEND.endswith("ImmediateBackend"):
         problems.append("TASKS_BACKEND must be a queue in production (not ImmediateBackend)")
     if problems:

@@ -2,15 +2,15 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+import accounts.admin
 import budgets.admin
-import maps.admin
 import participation.admin
 import sms.admin
 from justcity.health import healthz, livez, readyz
 
 # SimpleAdminConfig does not autodiscover (django-leaflet's admin would import GeoDjango):
 # our admin modules are registered by importing them here, explicitly.
-_ADMIN_MODULES = (budgets.admin, maps.admin, participation.admin, sms.admin)
+_ADMIN_MODULES = (accounts.admin, budgets.admin, participation.admin, sms.admin)
 
 # A database outage raised outside a view (in a middleware) is a 503 too.
 handler500 = "justcity.unavailable.server_error"

@@ -4,9 +4,13 @@ We check the JSON structure ourselves before handing coordinates to shapely, bec
 shapely's own errors for malformed input ("A linearring requires at least 4 coordinates",
 a bare ``TypeError``) name neither the ring nor the position, and because shapely quietly
 closes unclosed rings. Invalid geometries (self-intersections, crossing holes) are
-reported with GEOS's ``explain_validity`` reason and never repaired: a "repaired" boundary
-can silently move residents from one neighbourhood to another, so a human must fix the
-source file.
+reported with GEOS's ``explain_validity`` reason. ``boundary_repair`` may then repair
+one with shapely's ``make_valid`` (keeping only the polygonal parts), but only when the
+repair changes the area by less than ``REPAIR_MAX_AREA_CHANGE`` (one part in a million):
+official files often carry a ring touching itself at one point, which such a repair
+fixes without moving anyone; a bow-tie or any repair that changes the shape materially
+could silently move residents from one neighbourhood to another, so it is refused and
+a human must fix the source file.
 
 Coordinates are treated as planar degrees (longitude = x, latitude = y), which is what
 GeoJSON means and is accurate enough for city-sized areas.
@@ -15,15 +19,20 @@ GeoJSON means and is accurate enough for city-sized areas.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
-from shapely.geometry import MultiPolygon, Polygon
-from shapely.validation import explain_validity
+from shapely.geometry import GeometryCollection, MultiPolygon, Polygon, mapping
+from shapely.validation import explain_validity, make_valid
 
 __all__ = [
     "BOUNDARY_TYPES",
+    "REPAIR_MAX_AREA_CHANGE",
     "BoundaryError",
+    "BoundaryRepair",
+    "InvalidBoundary",
     "boundary_centroid",
+    "boundary_repair",
     "boundary_shape",
     "feature_label",
     "lat_lng_check",
@@ -56,6 +65,96 @@ class BoundaryError(ValueError):
         if self.index is None and not self.name:
             return self.reason
         return f"{feature_label(self.index, self.name)}: {self.reason}"
+
+
+class InvalidBoundary(BoundaryError):
+    """Well-formed coordinates that GEOS finds invalid (self-intersection, ring
+    self-touch): the only kind ``boundary_repair`` may repair. ``shape`` is the
+    invalid geometry as read."""
+
+    def __init__(
+        self,
+        reason: str,
+        *,
+        shape: Polygon | MultiPolygon,
+        index: int | None = None,
+        name: str | None = None,
+    ) -> None:
+        self.shape = shape
+        super().__init__(reason, index=index, name=name)
+
+
+#: A repair is automatic only below this relative change of area (one part in a million).
+REPAIR_MAX_AREA_CHANGE = 1e-6
+
+
+@dataclass(frozen=True)
+class BoundaryRepair:
+    """A boundary repaired on import: what GEOS found and how little the area moved."""
+
+    problem: str
+    area_change: float  # relative: |repaired - original| / original
+    shape: Polygon | MultiPolygon
+
+    @property
+    def geometry(self) -> dict[str, Any]:
+        """The repaired boundary as GeoJSON (lists, as stored)."""
+        return _as_lists(mapping(self.shape))
+
+
+def _as_lists(value: Any) -> Any:
+    if isinstance(value, tuple | list):
+        return [_as_lists(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _as_lists(v) for k, v in value.items()}
+    return value
+
+
+def _polygonal(shape: Any) -> Polygon | MultiPolygon | None:
+    """The polygonal parts of ``make_valid``'s result (it may add lines or points where
+    a ring touched itself), as one Polygon or MultiPolygon; None when there are none."""
+    if isinstance(shape, Polygon | MultiPolygon):
+        return shape
+    if isinstance(shape, GeometryCollection):
+        polygons: list[Polygon] = []
+        for part in shape.geoms:
+            if isinstance(part, Polygon):
+                polygons.append(part)
+            elif isinstance(part, MultiPolygon):
+                polygons.extend(part.geoms)
+        if len(polygons) == 1:
+            return polygons[0]
+        if polygons:
+            return MultiPolygon(polygons)
+    return None
+
+
+def boundary_repair(error: InvalidBoundary) -> BoundaryRepair:
+    """Repair an invalid boundary if that changes its area by less than one part in a
+    million; else raise a BoundaryError saying why not (kept the caller's location)."""
+    original = error.shape
+    problem = explain_validity(original)
+
+    def refuse(why: str) -> BoundaryError:
+        return BoundaryError(
+            f"invalid geometry: {problem}; not repaired automatically: {why} "
+            "(fix the boundary at its source)",
+            index=error.index,
+            name=error.name,
+        )
+
+    repaired = _polygonal(make_valid(original))
+    if repaired is None or repaired.is_empty or not repaired.is_valid:
+        raise refuse("the repair leaves no valid area")
+    before = original.area
+    if before <= 0:
+        # A bow-tie's two lobes cancel out: "its area" means nothing, so neither does a
+        # repair that gives it one.
+        raise refuse(f"the repair changes its area from 0 to {repaired.area:.3g}")
+    change = abs(repaired.area - before) / before
+    if change >= REPAIR_MAX_AREA_CHANGE:
+        raise refuse(f"the repair changes its area by {change:.2%}")
+    return BoundaryRepair(problem=problem, area_change=change, shape=repaired)
 
 
 def _is_number(value: object) -> bool:
@@ -130,8 +229,8 @@ def boundary_shape(
     ``index``/``name`` for the message) on the first problem found: missing or wrong type,
     malformed coordinates (not arrays of numbers, fewer than 4 positions, unclosed ring),
     positions outside WGS84, an empty geometry, or a geometry GEOS considers invalid
-    (reported with ``explain_validity``'s reason, e.g. ``Self-intersection[-74.1 4.6]``).
-    Never repairs anything.
+    (``InvalidBoundary``, with ``explain_validity``'s reason, e.g.
+    ``Self-intersection[-74.1 4.6]``). Never repairs anything: ``boundary_repair`` may.
     """
 
     def fail(reason: str) -> BoundaryError:
@@ -166,9 +265,12 @@ def boundary_shape(
     if shape.is_empty:
         raise fail("geometry is empty")
     if not shape.is_valid:
-        raise fail(
+        raise InvalidBoundary(
             f"invalid geometry: {explain_validity(shape)} "
-            "(not repaired automatically; fix the boundary at its source)"
+            "(not repaired automatically; fix the boundary at its source)",
+            shape=shape,
+            index=index,
+            name=name,
         )
     return shape
 

@@ -1,11 +1,17 @@
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from maps.models import Neighbourhood
 
 
-def neighbourhoods_feature_collection() -> dict[str, Any]:
+def neighbourhoods_feature_collection(ids: Collection[int] | None = None) -> dict[str, Any]:
+    """Boundaries as GeoJSON: every neighbourhood, or only ``ids`` (the ones a process
+    covers; an empty collection gives no features, so no district layer is drawn)."""
+    neighbourhoods = Neighbourhood.objects.order_by("name")
+    if ids is not None:
+        neighbourhoods = neighbourhoods.filter(pk__in=list(ids))
     features = [
         {
             "type": "Feature",
@@ -19,6 +25,6 @@ def neighbourhoods_feature_collection() -> dict[str, Any]:
                 "need_index": float(n.need_index),
             },
         }
-        for n in Neighbourhood.objects.order_by("name")
+        for n in neighbourhoods
     ]
     return {"type": "FeatureCollection", "features": features}

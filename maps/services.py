@@ -11,7 +11,14 @@ from typing import IO, Any
 from django.db import transaction
 from django.utils.text import slugify
 
-from maps.geometry import BoundaryError, boundary_centroid, boundary_shape, feature_label
+from maps.geometry import (
+    BoundaryError,
+    InvalidBoundary,
+    boundary_centroid,
+    boundary_repair,
+    boundary_shape,
+    feature_label,
+)
 from maps.models import Neighbourhood
 
 # Checked before parsing: json.loads holds the whole document (several times its size)
@@ -28,9 +35,26 @@ ImportProgress = Callable[[str, int, int], None]
 
 
 @dataclass(frozen=True)
+class RepairedFeature:
+    """A feature whose boundary was repaired on import (area change < 1 ppm)."""
+
+    index: int
+    name: str
+    problem: str
+    area_change: float
+
+    def __str__(self) -> str:
+        return (
+            f"{feature_label(self.index, self.name)}: repaired {self.problem} "
+            f"(area changed by {self.area_change * 1e6:.3g} parts per million)"
+        )
+
+
+@dataclass(frozen=True)
 class ImportResult:
     created: int
     updated: int
+    repaired: tuple[RepairedFeature, ...] = ()
 
     @property
     def total(self) -> int:
@@ -69,6 +93,7 @@ class _Row:
     boundary: dict[str, Any]
     centroid: tuple[float, float]
     population: int | None
+    repaired: RepairedFeature | None = None
 
 
 def neighbourhoods_import(
@@ -77,6 +102,7 @@ def neighbourhoods_import(
     name_property: str,
     population_property: str | None = None,
     progress: ImportProgress | None = None,
+    strict: bool = False,
 ) -> ImportResult:
     """Create or update one ``Neighbourhood`` per feature of a GeoJSON FeatureCollection.
 
@@ -90,11 +116,18 @@ def neighbourhoods_import(
     given); a new one gets a unique slug from ``slugify(name)``. Re-importing the same
     file is therefore idempotent. Names must be unique within the file, ignoring case.
 
+    An invalid boundary is repaired (``maps.geometry.boundary_repair``: ``make_valid``,
+    polygonal parts kept) when that changes its area by less than one part in a million,
+    and each repaired feature is listed in ``ImportResult.repaired``; a material repair
+    (a bow-tie) is a problem like any other. ``strict`` refuses every repair.
+
     Rows are saved one by one (not bulk) so the ``post_save`` signal invalidates the
     point-in-polygon index of ``maps.locate``. Two concurrent imports that add the same
     new name fail on the unique constraint and roll back; nothing is half-written.
     """
-    rows, problems = _parse(features_source, name_property, population_property, progress)
+    rows, problems = _parse(
+        features_source, name_property, population_property, progress, strict=strict
+    )
     if problems:
         raise ImportRejected(problems)
 
@@ -131,7 +164,11 @@ def neighbourhoods_import(
                 updated += 1
             if progress:
                 progress("writing", done, len(rows))
-    return ImportResult(created=created, updated=updated)
+    return ImportResult(
+        created=created,
+        updated=updated,
+        repaired=tuple(row.repaired for row in rows if row.repaired is not None),
+    )
 
 
 def _read_limited(source: str | os.PathLike[str] | IO[bytes]) -> bytes:
@@ -184,6 +221,8 @@ def _parse(
     name_property: str,
     population_property: str | None,
     progress: ImportProgress | None,
+    *,
+    strict: bool = False,
 ) -> tuple[list[_Row], list[ImportProblem]]:
     document = _load(source)
     if not isinstance(document, dict) or document.get("type") != "FeatureCollection":
@@ -200,7 +239,7 @@ def _parse(
     first_index_of: dict[str, int] = {}  # casefolded name -> index of its first feature
     for index, feature in enumerate(features):
         row = _parse_feature(
-            feature, index, name_property, population_property, first_index_of, problems
+            feature, index, name_property, population_property, first_index_of, problems, strict
         )
         if row is not None:
             rows.append(row)
@@ -216,6 +255,7 @@ def _parse_feature(
     population_property: str | None,
     first_index_of: dict[str, int],
     problems: list[ImportProblem],
+    strict: bool = False,
 ) -> _Row | None:
     """Validate one feature; append every problem found to ``problems`` (several per
     feature when independent, e.g. a missing name and a bad geometry)."""
@@ -244,21 +284,37 @@ def _parse_feature(
     if population_property is not None:
         population = _population(properties, population_property, index, name, found)
     shape = None
+    repaired: RepairedFeature | None = None
+    boundary: dict[str, Any] | None = None
     try:
         shape = boundary_shape(feature.get("geometry"), index=index, name=name)
+    except InvalidBoundary as invalid:
+        if strict:
+            found.append(ImportProblem(f"{invalid.reason} [--strict: no repairs]", index, name))
+        else:
+            try:
+                repair = boundary_repair(invalid)
+            except BoundaryError as refused:
+                found.append(ImportProblem(refused.reason, index, name))
+            else:
+                shape, boundary = repair.shape, repair.geometry
+                repaired = RepairedFeature(index, name or "", repair.problem, repair.area_change)
     except BoundaryError as exc:
         found.append(ImportProblem(exc.reason, index, name))
 
     if found or name is None or shape is None:
         problems.extend(found)
         return None
-    geometry = feature["geometry"]
+    if boundary is None:
+        geometry = feature["geometry"]
+        # Only the members we understand; drop bbox and foreign members.
+        boundary = {"type": geometry["type"], "coordinates": geometry["coordinates"]}
     return _Row(
         name=name,
-        # Only the members we understand; drop bbox and foreign members.
-        boundary={"type": geometry["type"], "coordinates": geometry["coordinates"]},
+        boundary=boundary,
         centroid=boundary_centroid(shape),
         population=population,
+        repaired=repaired,
     )
 
 

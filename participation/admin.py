@@ -1,9 +1,17 @@
+"""Admin of residents, ideas, comments, moderation, the audit log and pilots, and of
+neighbourhoods (``maps`` stands beside ``core`` on the ground floor and cannot import
+the safe base class, so its admin is declared here, one floor up)."""
+
+from __future__ import annotations
+
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from modeltranslation.admin import TranslationAdmin
 
+from maps.models import Neighbourhood
 from participation.access import proposals_for_staff
+from participation.admin_base import SafeModelAdmin
 from participation.models import (
     AuditLog,
     Comment,
@@ -19,15 +27,17 @@ from participation.models import (
 
 
 @admin.register(Resident)
-class ResidentAdmin(admin.ModelAdmin):
+class ResidentAdmin(SafeModelAdmin):
     # Hashes and the phone number stay out of the list; only what staff need.
     list_display = ["id", "neighbourhood", "language", "first_channel", "created_at"]
     list_filter = ["first_channel", "language", "neighbourhood"]
-    exclude = ["phone_hash", "voter_code_hash", "checked_identity_hash", "phone_e164"]
+    # Hashes and the phone number are never shown (SafeModelAdmin.never_shown adds the
+    # rest): a moderator has no need to tell residents apart by number.
+    never_shown = ("demographics", "demographics_consent_at")
 
 
 @admin.register(Proposal)
-class ProposalAdmin(TranslationAdmin):  # a field per language, no original
+class ProposalAdmin(SafeModelAdmin, TranslationAdmin):  # a field per language, no original
     list_display = ["title", "process", "neighbourhood", "status", "channel", "created_at"]
     list_filter = ["status", "process", "channel"]
     search_fields = ["title", "body"]
@@ -41,13 +51,13 @@ class ProposalAdmin(TranslationAdmin):  # a field per language, no original
 
 
 @admin.register(Comment)
-class CommentAdmin(admin.ModelAdmin):
+class CommentAdmin(SafeModelAdmin):
     list_display = ["id", "proposal", "status", "created_at"]
     list_filter = ["status"]
     readonly_fields = ["status", "queued_at", "queue_reason"]
 
 
-class _ReadOnlyAdmin(admin.ModelAdmin):
+class _ReadOnlyAdmin(SafeModelAdmin):
     """Rows written by the moderation services only: listed here, never edited."""
 
     def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
@@ -79,14 +89,14 @@ class ModerationNoteAdmin(_ReadOnlyAdmin):
 
 
 @admin.register(ModeratorScope)
-class ModeratorScopeAdmin(admin.ModelAdmin):
+class ModeratorScopeAdmin(SafeModelAdmin):
     # Which neighbourhoods a moderator is limited to (no row: the whole city).
     list_display = ["user", "neighbourhood"]
     list_filter = ["neighbourhood"]
 
 
 @admin.register(AuditLog)
-class AuditLogAdmin(admin.ModelAdmin):
+class AuditLogAdmin(SafeModelAdmin):
     list_display = ["created_at", "actor", "action", "object_type", "object_id"]
     list_filter = ["action", "object_type"]
 
@@ -101,12 +111,18 @@ class AuditLogAdmin(admin.ModelAdmin):
 
 
 @admin.register(Pilot)
-class PilotAdmin(admin.ModelAdmin):
+class PilotAdmin(SafeModelAdmin):
     list_display = ["name", "process", "neighbourhood", "active"]
     prepopulated_fields = {"slug": ["name"]}
-    exclude = ["token_hash"]
 
 
 @admin.register(PilotReport)
-class PilotReportAdmin(admin.ModelAdmin):
+class PilotReportAdmin(SafeModelAdmin):
     list_display = ["pilot", "period_start", "period_end", "participants"]
+
+
+@admin.register(Neighbourhood)
+class NeighbourhoodAdmin(SafeModelAdmin):
+    list_display = ["name", "population", "need_index"]
+    search_fields = ["name"]
+    prepopulated_fields = {"slug": ["name"]}

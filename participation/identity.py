@@ -37,6 +37,14 @@ def phone_normalise(raw: str, *, region: str | None = None) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def phone_is_test(e164: str) -> bool:
+    """Is this E.164 number in the reserved test range (``SMS_TEST_NUMBER_PREFIX``)?
+    Its ballots never count (``Ballot.test``); the simulator on a real gateway texts
+    only from it."""
+    prefix = settings.SMS_TEST_NUMBER_PREFIX
+    return bool(prefix) and bool(e164) and e164.startswith(prefix)
+
+
 def phone_hash(e164: str) -> str:
     """Keyed hash of an already-normalised E.164 number."""
     return keyed_hash("PHONE_KEY", "phone:" + e164)

@@ -370,7 +370,9 @@ class ResidentNotice(models.Model):
 
 
 class AuditLog(AppendOnlyModel):
-    """Who did what to which object, for staff actions. Append-only."""
+    """Who did what to which object, when, what it was before and after, and why: for
+    staff actions. Append-only. Written only by
+    ``participation.services.audit_trail.audit_trail_write``."""
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
@@ -380,10 +382,18 @@ class AuditLog(AppendOnlyModel):
     object_type = models.CharField(max_length=64)
     object_id = models.CharField(max_length=64)
     data = models.JSONField(default=dict, blank=True)
+    # The changed values (field -> value) before and after the act, and the reason staff
+    # gave; empty where the act has none.
+    before = models.JSONField(default=dict, blank=True)
+    after = models.JSONField(default=dict, blank=True)
+    reason = models.TextField(blank=True)
 
     class Meta:
-        ordering = ["-created_at"]
-        indexes = [models.Index(fields=["object_type", "object_id"])]
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"]),
+            models.Index(fields=["action", "created_at"], name="auditlog_action_recent"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.object_type}:{self.object_id}"

@@ -56,6 +56,30 @@ ADMIN_ONLY: tuple[str, ...] = (
     "auth.change_user",
     "auth.view_group",
     "auth.change_group",
+    # What the admin pages of the admin role read and keep up (nothing here shows a
+    # ballot's choices: the ballot admin has none to show).
+    "core.view_process",
+    "core.add_process",
+    "core.view_phase",
+    "core.add_phase",
+    "budgets.view_pot",
+    "budgets.add_pot",
+    "budgets.view_project",
+    "budgets.view_ballot",
+    "maps.view_neighbourhood",
+    "maps.add_neighbourhood",
+    "maps.change_neighbourhood",
+    "participation.view_proposal",
+    "participation.view_comment",
+    "participation.view_pilot",
+    "participation.add_pilot",
+    "participation.change_pilot",
+    "participation.view_pilotreport",
+    "sms.view_outboundmessage",
+    "sms.change_outboundmessage",  # requeue failed texts
+    "sms.view_smsbroadcast",
+    "otp_totp.view_totpdevice",
+    "otp_totp.delete_totpdevice",  # reset a lost authenticator
 )
 
 ROLE_PERMISSIONS[ADMIN] = tuple(

@@ -10,6 +10,7 @@ from django.db.models import OuterRef, QuerySet, Subquery
 
 from participation.identity import checked_identity_hash, voter_code_hash
 from participation.models import (
+    AuditLog,
     Comment,
     CommentStatus,
     ModerationDecision,
@@ -138,3 +139,44 @@ def process_participant_count(process_id: int) -> int:
         .distinct()
         .count()
     )
+
+
+def audit_entries(
+    *,
+    action: str = "",
+    actor: str = "",
+    object_type: str = "",
+    since: Any = None,
+    until: Any = None,
+) -> QuerySet[AuditLog]:
+    """Audit entries, newest first, filtered as the staff audit page asks: ``action``
+    exactly or by its prefix ending in a dot (``admin.``), ``actor`` a username (or
+    ``command line`` for entries without one), ``object_type`` exactly, and the day
+    range [since, until] (dates, inclusive)."""
+    entries = AuditLog.objects.select_related("actor").order_by("-created_at", "-pk")
+    if action:
+        entries = (
+            entries.filter(action__startswith=action)
+            if action.endswith(".")
+            else entries.filter(action=action)
+        )
+    if actor == "command line":
+        entries = entries.filter(actor__isnull=True)
+    elif actor:
+        entries = entries.filter(actor__username=actor)
+    if object_type:
+        entries = entries.filter(object_type=object_type)
+    if since is not None:
+        entries = entries.filter(created_at__date__gte=since)
+    if until is not None:
+        entries = entries.filter(created_at__date__lte=until)
+    return entries
+
+
+def audit_vocabulary() -> tuple[list[str], list[str]]:
+    """The actions and object types that occur in the log (for the page's choices)."""
+    actions = list(AuditLog.objects.order_by("action").values_list("action", flat=True).distinct())
+    types = list(
+        AuditLog.objects.order_by("object_type").values_list("object_type", flat=True).distinct()
+    )
+    return actions, types

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from maps.models import Neighbourhood
-from participation.identity import InvalidPhoneNumber, phone_normalise
+from participation.identity import InvalidPhoneNumber, phone_is_test, phone_normalise
 from sms.segments import MAX_BODY
 
 SIMULATOR_SID = re.compile(r"^SIM[0-9a-f]{32}$")
@@ -34,13 +34,24 @@ class SimulatorForm(forms.Form):
     )
     message_sid = forms.CharField(widget=forms.HiddenInput, max_length=35)
 
+    def __init__(self, *args: Any, test_numbers_only: bool = False, **kwargs: Any) -> None:
+        # With a real gateway the simulator may only text as a reserved test number.
+        super().__init__(*args, **kwargs)
+        self.test_numbers_only = test_numbers_only
+
     def clean_sender(self) -> str:
         try:
-            return phone_normalise(self.cleaned_data["sender"])
+            e164 = phone_normalise(self.cleaned_data["sender"])
         except InvalidPhoneNumber:
             raise forms.ValidationError(
                 _("Enter a valid phone number, e.g. +14155550100.")
             ) from None
+        if self.test_numbers_only and not phone_is_test(e164):
+            raise forms.ValidationError(
+                _("With the real SMS gateway, text only from a test number (%(prefix)s…).")
+                % {"prefix": settings.SMS_TEST_NUMBER_PREFIX}
+            )
+        return e164
 
     def clean_message_sid(self) -> str:
         sid = str(self.cleaned_data["message_sid"])

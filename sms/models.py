@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class InboundStatus(models.TextChoices):
@@ -35,6 +36,10 @@ class InboundMessage(models.Model):
         indexes = [
             models.Index(fields=["from_hash", "received_at"], name="sms_inbound_from_recent"),
         ]
+        permissions = [
+            # With a real gateway: text as a test number (SMS_TEST_NUMBER_PREFIX) only.
+            ("use_simulator", "Can use the SMS simulator with the real gateway"),
+        ]
 
     def __str__(self) -> str:
         return self.message_sid
@@ -52,7 +57,7 @@ class OutboundStatus(models.TextChoices):
 
 
 class OutboundPurpose(models.TextChoices):
-    REPLY = "reply", _("Reply")
+    REPLY = "reply", pgettext_lazy("message purpose: an answer to a text", "Reply")
     SIGN_IN = "sign_in", _("Sign-in code")
     BROADCAST = "broadcast", _("Broadcast")
     NOTICE = "notice", _("Notice")
@@ -118,6 +123,11 @@ class SmsConversation(models.Model):
     more = models.CharField(max_length=24, blank=True)
     neighbourhood_asked_at = models.DateTimeField(null=True, blank=True)
     demographics_asked_at = models.DateTimeField(null=True, blank=True)
+    # The process this resident chose (PROCESS n, or the answer to "which vote?") while
+    # several are open; used while it stays open, never guessed (sms/commands/processes.py).
+    process = models.ForeignKey(
+        "core.Process", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -140,6 +150,9 @@ class SmsBroadcast(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        permissions = [
+            ("send_broadcast", "Can send SMS broadcasts to residents"),
+        ]
 
     def __str__(self) -> str:
         return f"SMS broadcast #{self.pk} ({self.recipients} recipients)"

@@ -48,6 +48,19 @@ def inbound_slow_down_sent(*, from_hash: str, since: datetime) -> bool:
     )
 
 
+def inbound_window_reopens_at(*, from_hash: str, since: datetime) -> datetime:
+    """When this number may text again: the oldest acted-upon text of the window
+    leaves it one minute after it came."""
+    oldest = (
+        InboundMessage.objects.filter(from_hash=from_hash, received_at__gte=since)
+        .exclude(command=THROTTLED)
+        .order_by("received_at")
+        .values_list("received_at", flat=True)
+        .first()
+    )
+    return (oldest or timezone.now()) + timedelta(minutes=1)
+
+
 @dataclass(frozen=True)
 class SlotReservation:
     reserved: bool

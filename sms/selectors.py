@@ -17,19 +17,10 @@ from participation.models import Resident
 from sms.models import InboundMessage, OutboundMessage, OutboundStatus
 
 
-def _open_phase(kind: str, now: datetime) -> Phase | None:
-    return (
-        Phase.objects.filter(kind=kind)
-        .open_at(now)
-        .select_related("process")
-        .order_by("-starts_at", "-process__created_at", "-process_id")
-        .first()
-    )
-
-
 @dataclass(frozen=True)
 class SmsProcess:
-    """The process an SMS talks about, and which of its phases are open now."""
+    """The process an SMS talks about (chosen by sms/commands/processes.py), and which
+    of its phases are open now."""
 
     process: Process
     voting_open: bool
@@ -41,24 +32,14 @@ class SmsProcess:
         return process_phase_open(self.process, PhaseKind.IDEAS, self.now)
 
 
-def sms_current_process(now: datetime | None = None) -> SmsProcess | None:
-    """The process with an open voting phase (the most recently started), else the one
-    with an open ideas phase; None when neither is open. A text carries no process, so
-    this is the one place that decides which process ``LIST`` and ``VOTE`` mean."""
-    now = now or timezone.now()
-    voting = _open_phase(PhaseKind.VOTING, now)
-    if voting is not None:
-        return SmsProcess(process=voting.process, voting_open=True, now=now)
-    ideas = _open_phase(PhaseKind.IDEAS, now)
-    if ideas is not None:
-        return SmsProcess(process=ideas.process, voting_open=False, now=now)
-    return None
-
-
-def sms_ideas_process(now: datetime | None = None) -> Process | None:
-    """Where an SMS idea goes: the most recently opened ideas phase's process."""
-    phase = _open_phase(PhaseKind.IDEAS, now or timezone.now())
-    return phase.process if phase is not None else None
+def sms_open_processes(kind: str, now: datetime | None = None) -> list[Process]:
+    """Every process whose ``kind`` phase is open now, in the order the SMS question
+    numbers them (by title, then id: stable while they stay open)."""
+    open_ids = Phase.objects.filter(kind=kind).open_at(now or timezone.now())
+    return sorted(
+        Process.objects.filter(pk__in=open_ids.values("process_id")),
+        key=lambda p: (p.title.casefold(), p.pk),
+    )
 
 
 def sms_ballot_projects(process: Process, resident: Resident) -> list[Project]:
@@ -90,7 +71,28 @@ def outbound_status_counts() -> dict[str, int]:
     return counts
 
 
-def inbound_thread(from_hash: str, limit: int = 30) -> list[InboundMessage]:
-    """A number's latest texts with their replies, oldest first (simulator page)."""
-    latest = InboundMessage.objects.filter(from_hash=from_hash).order_by("-received_at", "-pk")
-    return list(reversed(latest[:limit]))
+SIMULATOR_PAGE = 20
+
+
+@dataclass(frozen=True)
+class ThreadPage:
+    """One page of a number's texts, oldest first; ``older_than`` is the cursor for the
+    page before it (None when there is none)."""
+
+    messages: list[InboundMessage]
+    older_than: int | None
+
+
+def inbound_thread(
+    from_hash: str, limit: int = SIMULATOR_PAGE, before: int | None = None
+) -> ThreadPage:
+    """A number's latest ``limit`` texts with their replies (before message ``before``,
+    for older pages), oldest first: the simulator shows one page, never the whole
+    history, so the page does not grow without bound."""
+    latest = InboundMessage.objects.filter(from_hash=from_hash).order_by("-pk")
+    if before is not None:
+        latest = latest.filter(pk__lt=before)
+    rows = list(latest[: limit + 1])
+    more = len(rows) > limit
+    page = rows[:limit]
+    return ThreadPage(list(reversed(page)), page[-1].pk if more and page else None)

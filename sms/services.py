@@ -22,6 +22,7 @@ from core.models import Channel
 from maps.models import Neighbourhood
 from participation.identity import InvalidPhoneNumber, phone_hash, phone_normalise
 from participation.models import ParticipationKind, Resident
+from participation.services.audit_trail import audit_trail_write
 from participation.services.participation_record import (
     participation_record_live,
     participation_record_many,
@@ -33,10 +34,11 @@ from participation.services.residents import (
     resident_sms_opt_in,
     resident_sms_opt_out,
 )
+from participation.staff_permissions import staff_require
 from sms.commands import replies
 from sms.commands.dispatcher import Context, Outcome, dispatch
-from sms.commands.keywords import Kind
-from sms.commands.parser import parse
+from sms.commands.keywords import PROVIDER_OPT_WORDS, Kind
+from sms.commands.parser import Command, parse
 from sms.conversation import conversation_for, conversation_reset
 from sms.models import (
     InboundMessage,
@@ -52,6 +54,7 @@ from sms.rate_limits import (
     inbound_per_minute,
     inbound_recent_count,
     inbound_slow_down_sent,
+    inbound_window_reopens_at,
 )
 from sms.segments import MAX_BODY, segment_count, sms_text
 from sms.tasks import schedule_sends
@@ -224,14 +227,16 @@ def _converse(inbound: InboundMessage, *, e164: str, body: str) -> Outcome:
     with translation.override(resident.language):
         if command.kind == Kind.STOP:
             # Always honoured, whatever state or rate: an opt-out is never a vote or an
-            # answer. No reply: the gateway sends the carrier-mandated confirmation
-            # itself (Twilio does on long codes) and we never text this number again.
+            # answer. One confirmation, never two: the gateway's own (Twilio Advanced
+            # Opt-Out answers its standard words) or ours; then nothing more.
             resident_sms_opt_out(resident=resident)
             conversation_reset(resident=resident)
-            return Outcome((), Kind.STOP.value)
+            reply = () if provider_confirms(command) else (replies.stop_text(),)
+            return Outcome(reply, Kind.STOP.value)
         if command.kind == Kind.START:
             resident_sms_opt_in(resident=resident)
-            return Outcome((replies.start_text(),), Kind.START.value)
+            reply = () if provider_confirms(command) else (replies.start_text(),)
+            return Outcome(reply, Kind.START.value)
         if resident.sms_opted_out_at is not None:
             # They asked us to stop: record the text, act on nothing, answer nothing.
             return Outcome((), "ignored")
@@ -261,7 +266,13 @@ def _throttle(inbound: InboundMessage) -> Outcome | None:
     logger.warning("sms flood from one number (hash %s...): throttled", inbound.from_hash[:8])
     if inbound_slow_down_sent(from_hash=inbound.from_hash, since=since):
         return Outcome((), THROTTLED)
-    return Outcome((replies.throttled_text(),), THROTTLED)
+    until = inbound_window_reopens_at(from_hash=inbound.from_hash, since=since)
+    return Outcome((replies.throttled_text(until),), THROTTLED)
+
+
+def provider_confirms(command: Command) -> bool:
+    """Whether the gateway itself answers this opt-out or opt-in word (then we do not)."""
+    return bool(settings.SMS_PROVIDER_HANDLES_OPT_OUT) and command.word in PROVIDER_OPT_WORDS
 
 
 # --- broadcasts -----------------------------------------------------------------------------
@@ -302,7 +313,9 @@ def sms_broadcast(
     language (the default language's text when theirs is missing). Staff only (the view
     checks). Refuses (BroadcastError) with no neighbourhood, no default-language text, or
     a text over three segments. All rows are written in one transaction and handed to
-    the queue on commit, so the broadcast goes to everyone or to no one."""
+    the queue on commit, so the broadcast goes to everyone or to no one. Needs
+    ``sms.send_broadcast``; audited."""
+    staff_require(author, "sms.send_broadcast")
     clean = {
         lang: " ".join(text.split())
         for lang, text in texts.items()
@@ -348,6 +361,17 @@ def sms_broadcast(
         )
         broadcast.recipients = len(created)
         broadcast.save(update_fields=["recipients"])
+        audit_trail_write(
+            actor=author,
+            action="sms.broadcast",
+            object_type="sms.smsbroadcast",
+            object_id=broadcast.pk,
+            data={
+                "neighbourhoods": [n.pk for n in neighbourhoods],
+                "recipients": broadcast.recipients,
+            },
+            after={"texts": clean},
+        )
         schedule_sends(m.pk for m in created)
     logger.info(
         "sms broadcast #%s queued to %d residents in %d neighbourhood(s)",

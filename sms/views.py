@@ -11,21 +11,25 @@
 from __future__ import annotations
 
 import logging
-from typing import cast
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.models import User
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import (
     HttpRequest,
     HttpResponse,
     HttpResponseBadRequest,
     HttpResponseForbidden,
+    HttpResponseRedirect,
 )
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
@@ -115,21 +119,44 @@ def twilio_status(request: HttpRequest) -> HttpResponse:
 
 def simulator_open_to_all() -> bool:
     """The demo: with the console backend (never in production) anyone may try SMS
-    voting in the browser. Otherwise only staff may."""
+    voting in the browser, as any number. With a real gateway only staff holding
+    ``sms.use_simulator`` may, and only as a reserved test number, whose ballots never
+    count (``SMS_TEST_NUMBER_PREFIX``, ``Ballot.test``)."""
     return sms_is_demo_backend()
+
+
+def _staff_permission(permission: str) -> Callable[..., Any]:
+    """The staff pages of this app check a named permission, never ``is_staff``.
+    (``staff.access`` stands above this floor; this is its twin for the SMS pages.)"""
+
+    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not (request.user.is_active and request.user.has_perm(permission)):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        wrapped.staff_permissions = (permission,)  # type: ignore[attr-defined]
+        return wrapped
+
+    return decorate
 
 
 @require_http_methods(["GET", "POST"])
 def simulator(request: HttpRequest) -> HttpResponse:
     """A phone in the browser: text as any number, read the replies. Calls the same
     ``sms_receive`` as the Twilio webhook (provider ``simulator``, synthetic SIDs)."""
-    if not (simulator_open_to_all() or request.user.is_staff):
+    open_to_all = simulator_open_to_all()
+    if not open_to_all:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        return HttpResponseForbidden()
+        if not (request.user.is_active and request.user.has_perm("sms.use_simulator")):
+            return HttpResponseForbidden()
     sender = request.session.get(SIMULATOR_SESSION_KEY, "")
     if request.method == "POST":
-        form = SimulatorForm(request.POST)
+        form = SimulatorForm(request.POST, test_numbers_only=not open_to_all)
         if form.is_valid():
             sms_receive(
                 provider="simulator",
@@ -139,16 +166,24 @@ def simulator(request: HttpRequest) -> HttpResponse:
                 body=form.cleaned_data["body"],
             )
             request.session[SIMULATOR_SESSION_KEY] = form.cleaned_data["sender"]
-            return redirect("sms:simulator")
+            # The fragment brings the newest message into view, even without JavaScript.
+            return HttpResponseRedirect(reverse("sms:simulator") + "#sms-latest")
         status = 400  # shown again with its errors
     else:
-        form = SimulatorForm(initial={"sender": sender or "+14155550100"})
+        default_sender = "+14155550100" if open_to_all else settings.SMS_TEST_NUMBER_PREFIX + "0"
+        form = SimulatorForm(
+            initial={"sender": sender or default_sender}, test_numbers_only=not open_to_all
+        )
         status = 200
     thread = []
+    older_than = None
     notices: list[OutboundMessage] = []
+    before = request.GET.get("before", "")
     if sender:
         digest = phone_hash(sender)
-        thread = [(m, split_replies(m.reply)) for m in inbound_thread(digest)]
+        page = inbound_thread(digest, before=int(before) if before.isdecimal() else None)
+        thread = [(m, split_replies(m.reply)) for m in page.messages]
+        older_than = page.older_than
         notices = list(OutboundMessage.objects.filter(to_hash=digest).order_by("-created_at")[:10])
     return render(
         request,
@@ -160,6 +195,8 @@ def simulator(request: HttpRequest) -> HttpResponse:
             "sender": sender,
             "sender_masked": mask_phone(sender) if sender else "",
             "thread": thread,
+            "older_than": older_than,
+            "paged": bool(before.isdecimal()),
             "notices": notices,
         },
         status=status,
@@ -169,12 +206,14 @@ def simulator(request: HttpRequest) -> HttpResponse:
 # --- staff: queue and broadcast --------------------------------------------------------------
 
 
-@staff_member_required
+@_staff_permission("sms.view_outboundmessage")
 @require_http_methods(["GET", "POST"])
 def queue(request: HttpRequest) -> HttpResponse:
     """The outbound queue for staff: counts by status, the latest rows (numbers
     masked), and a button that sends whatever is due now (the sweeper)."""
     if request.method == "POST":
+        if not request.user.has_perm("sms.change_outboundmessage"):
+            raise PermissionDenied
         sent = outbound_send_due()
         messages.success(request, _("Sent %(n)d due message(s).") % {"n": sent})
         return redirect("sms:queue")
@@ -198,7 +237,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     )
 
 
-@staff_member_required
+@_staff_permission("sms.send_broadcast")
 @require_http_methods(["GET", "POST"])
 def broadcast(request: HttpRequest) -> HttpResponse:
     """Staff send a notice to the opted-in residents of chosen neighbourhoods."""
@@ -206,7 +245,7 @@ def broadcast(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             sent = sms_broadcast(
-                author=cast(User, request.user),  # staff_member_required: signed in
+                author=cast(User, request.user),  # signed in: checked above
                 neighbourhood_ids=[n.pk for n in form.cleaned_data["neighbourhoods"]],
                 texts=form.texts(),
             )

@@ -4,6 +4,7 @@ import multiprocessing
 import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pytest_factoryboy import register
@@ -121,3 +122,26 @@ async def close_db_connections_after() -> AsyncIterator[None]:
     from django.db import connections
 
     await sync_to_async(connections.close_all)()
+
+
+@pytest.fixture
+def staff_with(db: None) -> Any:
+    """``staff_with("app.codename", ...)``: a fresh staff account holding exactly those
+    named permissions (nothing else: staff pages check permissions, never is_staff)."""
+    from django.contrib.auth.models import Permission
+
+    def make(*perms: str) -> Any:
+        user = factories.UserFactory()
+        for perm in perms:
+            app_label, codename = perm.split(".")
+            user.user_permissions.add(
+                Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            )
+        return type(user).objects.get(pk=user.pk)  # a fresh object: no stale perm cache
+
+    return make
+
+
+@pytest.fixture
+def publisher(staff_with: Any) -> Any:
+    return staff_with("core.publish_results")

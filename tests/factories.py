@@ -37,6 +37,18 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.django.Password("correct-horse-battery")
 
 
+def grant(user: object, *permissions: str) -> object:
+    """``user`` (reloaded, so no stale permission cache) holding ``permissions``."""
+    from django.contrib.auth.models import Permission
+
+    for name in permissions:
+        app_label, codename = name.split(".", 1)
+        user.user_permissions.add(  # type: ignore[attr-defined]
+            Permission.objects.get(content_type__app_label=app_label, codename=codename)
+        )
+    return get_user_model().objects.get(pk=user.pk)  # type: ignore[attr-defined]
+
+
 class NeighbourhoodFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Neighbourhood

@@ -12,6 +12,7 @@ from django.conf import settings
 
 from budgets.models import Ballot, PabulibSource, Pot, Project, Selection, TallyRun
 from budgets.pabulib.pb_file import PbProject, PbVote, write_pb
+from budgets.results import pot_latest_run, run_outcome
 from budgets.rules.election import fraction_str
 from budgets.tally import rule_project_id
 from core.models import BallotType, PhaseKind, Process, TallyRule
@@ -66,7 +67,7 @@ _SOURCE_META = (
 
 
 def _published_run(pot: Pot) -> TallyRun:
-    run = TallyRun.objects.filter(pot=pot).order_by("-computed_at", "-pk").first()
+    run = pot_latest_run(pot)
     if run is None:
         raise PbExportRefused(f"pot {pot.pk} has no published result")
     return run
@@ -105,7 +106,14 @@ def pot_export_pabulib(process: Process, pot: Pot, stream: TextIO) -> int:
     if comments:
         meta["comment"] = " ".join(f"#{n}: {text}" for n, text in enumerate(comments, start=1))
     explanations = run.outcome.get("explanations", {})
-    selected = set(run.selected)
+    final = run_outcome(run)
+    selected = set(final.selected)
+    if final.overrides:
+        # The file's outcome is the published one; say that staff adjusted the count.
+        # ";" separates fields in a .pb file: reasons keep their words, not that mark.
+        reasons = " / ".join(" ".join(o.reason.replace(";", ",").split()) for o in final.overrides)
+        note = f"#{len(comments) + 1}: the city adjusted the computed outcome: {reasons}"
+        meta["comment"] = f"{meta['comment']} {note}" if "comment" in meta else note
     scored = vote_type in ("cumulative", "ordinal")
 
     def fields(project: Project) -> dict[str, str]:
@@ -133,7 +141,10 @@ def _anonymous_votes(pot: Pot, ids: dict[int, str], vote_type: str) -> list[PbVo
     rows: dict[int, list[tuple[int, int, int | None]]] = {}
     selections = (
         Selection.objects.filter(
-            ballot__pot=pot, ballot__voided_at__isnull=True, project__withdrawn=False
+            ballot__pot=pot,
+            ballot__voided_at__isnull=True,
+            ballot__test=False,
+            project__withdrawn=False,
         )
         .order_by("ballot_id", "rank", "-points", "project__short_code")
         .values_list("ballot_id", "project_id", "points", "rank")

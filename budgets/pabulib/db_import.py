@@ -22,6 +22,7 @@ from django.utils.text import slugify
 
 from budgets.models import Ballot, PabulibSource, Pot, Project, Selection
 from budgets.pabulib.pb_file import PbVote, parse_pb, read_pb
+from budgets.pot_names import citywide_pot_names
 from budgets.pseudonyms import imported_pseudonym
 from budgets.receipts import receipt_new
 from core.models import BallotType, Channel, Phase, PhaseKind, Process, TallyRule
@@ -134,7 +135,7 @@ def process_import_pabulib(
     with transaction.atomic():
         process = _create_process(meta, slug, vote_type, rule or _rule_for(meta, vote_type))
         PabulibSource.objects.create(process=process, meta=dict(meta))
-        pot = Pot.objects.create(process=process, name="City-wide", amount=budget)
+        pot = Pot.objects.create(process=process, amount=budget, **citywide_pot_names())
         projects = {}
         for code, pb_project in enumerate(checked.projects.values(), start=1):
             projects[pb_project.project_id] = Project.objects.create(

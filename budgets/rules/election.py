@@ -84,6 +84,12 @@ class Election:
 
     ``min_score_threshold`` is the Pabulib ``min_project_score_threshold``:
     only used by the ``greedy_threshold`` rule.
+
+    ``min_supporters``: a project listed by fewer ballots than this is not
+    eligible under any rule (greedy, MES, completion), whatever money is left.
+    The engine's default, 0, is pabutools' behaviour (greedy funds a project
+    nobody chose if it fits); the database tally passes the process's setting,
+    which is at least 1 (:mod:`budgets.rules.min_supporters`).
     """
 
     budget: Fraction
@@ -91,8 +97,11 @@ class Election:
     ballots: tuple[Ballot, ...]
     vote_type: str
     min_score_threshold: Fraction | None = None
+    min_supporters: int = 0
 
     def __post_init__(self) -> None:
+        if not isinstance(self.min_supporters, int) or self.min_supporters < 0:
+            raise ValueError(f"min_supporters must be an int ≥ 0, got {self.min_supporters!r}")
         if not isinstance(self.budget, Fraction):
             if isinstance(self.budget, float):
                 raise TypeError("budget must be exact, got a float")
@@ -185,6 +194,7 @@ class Election:
             ballots=merged,
             vote_type=self.vote_type,
             min_score_threshold=self.min_score_threshold,
+            min_supporters=self.min_supporters,
         )
 
 
@@ -198,8 +208,9 @@ class ProjectExplanation:
     Reason codes: ``funded``, ``did_not_fit`` (greedy: cost above the money
     left, see ``remaining_budget``), ``below_threshold``, ``unaffordable``
     (MES: its supporters' money left, ``supporters_money_left``, is below its
-    cost), ``no_supporters``, ``zero_cost`` (MES ignores projects that give
-    no cost satisfaction).
+    cost), ``no_supporters``, ``too_few_supporters`` (fewer than the
+    election's ``min_supporters``), ``no_ballots`` (nobody voted in this pot),
+    ``zero_cost`` (MES ignores projects that give no cost satisfaction).
     """
 
     project_id: str

@@ -63,6 +63,7 @@ from budgets.rules.election import (
     fraction_str,
 )
 from budgets.rules.greedy import greedy
+from budgets.rules.min_supporters import honours_min_supporters
 
 type TieKey = Callable[[int], Any]
 
@@ -958,6 +959,7 @@ def _empty_profile_outcome(election: Election, rule: str, tie: str) -> Outcome |
     return _mes_outcome(election, rule, None, tie, {"variant": "no ballots"})
 
 
+@honours_min_supporters
 def mes_cost(election: Election) -> Outcome:
     """pabutools ``method_of_equal_shares(sat_class=Cost_Sat)`` with the real budget."""
     empty = _empty_profile_outcome(election, "mes_cost", TIE_LEXICOGRAPHIC)
@@ -973,6 +975,7 @@ def mes_cost(election: Election) -> Outcome:
     )
 
 
+@honours_min_supporters
 def mes_cost_add1(election: Election) -> Outcome:
     """pabutools ``method_of_equal_shares(Cost_Sat, voter_budget_increment=1)``.
 
@@ -996,6 +999,7 @@ def mes_cost_add1(election: Election) -> Outcome:
     )
 
 
+@honours_min_supporters
 def mes_cost_add1_esnet(election: Election) -> Outcome:
     """Add1 as equalshares.net and the Pabulib checker run it (SOURCES.md).
 
@@ -1020,6 +1024,7 @@ def mes_cost_add1_esnet(election: Election) -> Outcome:
     )
 
 
+@honours_min_supporters
 def mes_cost_completed(election: Election) -> Outcome:
     """``mes_cost_add1`` followed by pabutools' utilitarian greedy completion.
 

@@ -28,6 +28,7 @@ from budgets.rules.election import (
     ProjectExplanation,
     fraction_str,
 )
+from budgets.rules.min_supporters import honours_min_supporters
 
 type Density = Literal["votes", "score"]
 
@@ -138,17 +139,20 @@ def greedy(
     )
 
 
+@honours_min_supporters
 def greedy_cost(election: Election) -> Outcome:
     """pabutools ``greedy_utilitarian_welfare(sat_class=Cost_Sat)``: by supporters."""
     return greedy(election, rule="greedy_cost", density="votes")
 
 
+@honours_min_supporters
 def greedy_score(election: Election) -> Outcome:
     """Greedy by total score (points × cost satisfaction), city practice for
     cumulative and ordinal ballots. Same as ``greedy_cost`` for approval."""
     return greedy(election, rule="greedy_score", density="score")
 
 
+@honours_min_supporters
 def greedy_threshold(election: Election) -> Outcome:
     """Greedy with ``min_project_score_threshold`` (Pabulib rule ``greedy-threshold``).
 

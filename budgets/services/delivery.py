@@ -26,8 +26,8 @@ from budgets.models import (
     ProjectFollow,
     ProjectMilestone,
     ProjectUpdate,
-    TallyRun,
 )
+from budgets.results import project_funded
 from core.models import Channel
 from participation.errors import ParticipationError
 from participation.models import Resident
@@ -74,11 +74,8 @@ def photo_type(data: bytes) -> str:
 
 
 def project_is_funded(project: Project) -> bool:
-    """Whether the published result of the project's pot funds it."""
-    if project.process.results_published_at is None:
-        return False
-    run = TallyRun.objects.filter(pot_id=project.pot_id).order_by("-computed_at", "-pk").first()
-    return run is not None and project.pk in run.selected
+    """Whether the published result of the project's pot funds it (overrides included)."""
+    return project_funded(project)
 
 
 def project_delivery_record(

@@ -77,6 +77,9 @@ class PaperVoter:
     address: str = ""
     id_number: str = ""
     neighbourhood: Neighbourhood | None = None
+    # A voter the entry point identified a moment ago by their voter code (the kiosk,
+    # which keeps the resident's id rather than the code while they vote).
+    resident_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -106,8 +109,13 @@ def paper_choices(process: Process, marks: Sequence[tuple[int, int | None]]) -> 
 
 
 def _resident(process: Process, voter: PaperVoter, *, create: bool) -> Resident:
-    if voter.voter_code.strip():
-        resident = resident_for_voter_code(code=voter.voter_code)
+    if voter.resident_id is not None or voter.voter_code.strip():
+        if voter.resident_id is not None:
+            resident = Resident.objects.filter(
+                pk=voter.resident_id, voter_code_hash__isnull=False
+            ).first()
+        else:
+            resident = resident_for_voter_code(code=voter.voter_code)
         if resident is None:
             raise PaperEntryRefused("unknown_code", _("There is no voter code like that."))
         if resident.voter_code_process_id not in (None, process.pk):
@@ -168,6 +176,7 @@ def paper_ballot_enter(
     voter: PaperVoter,
     marks: Sequence[tuple[int, int | None]],
     actor: Any,
+    via: str = "",
 ) -> PaperEntry:
     """Enter one paper ballot: (short code, points) marks as written on it.
 
@@ -175,7 +184,7 @@ def paper_ballot_enter(
     or BallotInvalid (every broken ballot rule, as the web shows them). ``actor`` needs
     ``budgets.enter_paper_ballots`` (None: the command line). One transaction, under
     the voter's row lock: two workers entering the same code at once enter it once.
-    Audited without the voter's identity."""
+    Audited without the voter's identity; ``via`` names the entry point (a kiosk)."""
     staff_require(actor, ENTER_PERMISSION)
     with transaction.atomic():
         resident = _resident(process, voter, create=True)
@@ -205,9 +214,39 @@ def paper_ballot_enter(
             action="paper.enter",
             object_type="process",
             object_id=process.pk,
-            data={"pots": sorted(cast_pots), "replaced_online": replaced_online},
+            data={
+                "pots": sorted(cast_pots),
+                "replaced_online": replaced_online,
+                **({"via": via} if via else {}),
+            },
         )
     return PaperEntry(cast=result, replaced_online=replaced_online)
+
+
+def paper_voter_ready(*, process: Process, voter: PaperVoter) -> Resident:
+    """The known voter (a voter code of this process, or a found checked identity or
+    phone) who has no counted paper ballot here yet: what a kiosk checks before it
+    shows the voter a ballot. Raises PaperEntryRefused as ``paper_ballot_enter`` does;
+    ``paper_ballot_enter`` checks it all again, under the voter's row lock."""
+    resident = _resident(process, voter, create=False)
+    on_paper = [b for b in _counted_ballots(process, resident) if b.channel == Channel.PAPER]
+    if on_paper:
+        raise PaperEntryRefused(
+            "already_entered",
+            _("Already entered on paper at %(when)s.") % {"when": _when(on_paper[0].cast_at)},
+        )
+    return resident
+
+
+def kiosk_open(*, process: Process, actor: Any) -> None:
+    """A poll worker turns a browser into a kiosk for ``process``: residents then vote
+    there themselves with their voter code, each ballot entered through
+    ``paper_ballot_enter`` on the poll worker's authority. Needs
+    ``budgets.enter_paper_ballots``; audited (which process, who, when)."""
+    staff_require(actor, ENTER_PERMISSION)
+    audit_trail_write(
+        actor=actor, action="kiosk.open", object_type="process", object_id=process.pk, data={}
+    )
 
 
 def paper_ballot_void(*, process: Process, voter: PaperVoter, actor: Any, reason: str) -> int:

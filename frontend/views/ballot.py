@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods
 from accounts.session import resident_from_request, resident_required, safe_next
 from budgets.models import Project
 from budgets.receipts import receipt_display
-from budgets.selectors import process_turnout
+from budgets.selectors import BallotPot, ballot_pots, process_turnout
 from budgets.services.ballots import BallotInvalid, CastResult, ballot_cast
 from core.models import BallotType, Channel, PhaseKind, PhaseState, Process
 from core.selectors import process_phase
@@ -26,12 +26,7 @@ from frontend.ballot_form import (
 from frontend.ballot_instructions import ballot_instructions
 from frontend.forms import NeighbourhoodForm, SummaryError, error_summary
 from frontend.live import live_config
-from frontend.selectors import (
-    BallotPot,
-    ballot_pots,
-    process_has_local_pots,
-    resident_has_voted,
-)
+from frontend.selectors import process_has_local_pots, resident_has_voted
 from participation.errors import ParticipationError
 from participation.services.residents import resident_claim_neighbourhood
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
+from budgets.selectors import process_neighbourhood_ids
 from core.models import Process
 from frontend.forms import MapFilterForm, error_summary
 from frontend.live import live_config
@@ -16,7 +17,8 @@ def process_map(request: HttpRequest, slug: str) -> HttpResponse:
     form filters both, so keyboard and screen-reader users get exactly what the map
     shows. Unknown filter values are reported and ignored (400), never a 500."""
     process = get_object_or_404(Process, slug=slug)
-    form = MapFilterForm(request.GET or None, auto_id="filter-%s")
+    covered = process_neighbourhood_ids(process)
+    form = MapFilterForm(request.GET or None, auto_id="filter-%s", neighbourhood_ids=covered)
     filters = {"neighbourhood": "", "status": "", "kind": ""}
     status = 200
     errors = []
@@ -36,7 +38,8 @@ def process_map(request: HttpRequest, slug: str) -> HttpResponse:
     )
     located = [item for item in items if item.lat is not None and item.lng is not None]
     map_data = {
-        "neighbourhoods": neighbourhoods_feature_collection(),
+        # Only the districts this process covers (none for an imported election).
+        "neighbourhoods": neighbourhoods_feature_collection(covered),
         "selected": neighbourhood.slug if neighbourhood else "",
         "items": [item.as_json() for item in located],
     }

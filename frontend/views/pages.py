@@ -2,10 +2,17 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 
 from budgets.models import Pot
-from budgets.selectors import pot_allocation, process_map_data, process_turnout, projects_on_ballot
-from core.models import PhaseKind, Process
+from budgets.selectors import (
+    pot_allocation,
+    process_map_data,
+    process_neighbourhood_ids,
+    process_turnout,
+    projects_on_ballot,
+)
+from core.models import PhaseKind, PhaseState, Process
 from core.selectors import process_current_phase
 from core.translated_order import translated_order
 from frontend.live import live_config
@@ -20,8 +27,18 @@ def _open_kinds(process: Process) -> set[str]:
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    processes = [(p, process_current_phase(p)) for p in Process.objects.prefetch_related("phases")]
-    return render(request, "frontend/home.html", {"processes": processes})
+    """Current processes (a phase open or still to come) apart from past ones (every
+    phase closed, as an imported Pabulib election), so results of a past round are one
+    click away without being mistaken for a live vote."""
+    current, past = [], []
+    now = timezone.now()
+    for process in Process.objects.prefetch_related("phases"):
+        phases = list(process.phases.all())
+        if phases and all(phase.state_at(now) == PhaseState.CLOSED for phase in phases):
+            past.append(process)
+        else:
+            current.append((process, process_current_phase(process)))
+    return render(request, "frontend/home.html", {"processes": current, "past": past})
 
 
 def neighbourhood_list(request: HttpRequest) -> HttpResponse:
@@ -78,6 +95,8 @@ def process_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "voting_open": PhaseKind.VOTING in open_kinds,
             "turnout": process_turnout(process) if PhaseKind.VOTING in open_kinds else None,
             "results_published": process.results_published_at is not None,
+            # No neighbourhood pots (an imported election): no split to explain.
+            "has_neighbourhood_pots": bool(process_neighbourhood_ids(process)),
             "live": live_config(process),
             "published": ProposalStatus.APPROVED,
             "sms_simulator": sms_is_demo_backend(),

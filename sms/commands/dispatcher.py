@@ -22,11 +22,12 @@ from django.db import transaction
 from django.utils import timezone, translation
 
 from budgets.ballot_limits import ballot_limits
-from budgets.ballot_validation import BallotProblem, Choice, money
+from budgets.ballot_validation import BallotProblem, Choice
 from budgets.receipts import receipt_display, receipt_normalise
 from budgets.selectors import projects_on_ballot, receipt_status
 from budgets.services.ballots import BallotInvalid, CastResult, ballot_cast
-from core.models import BallotType, Channel, Process
+from core.l10n import money
+from core.models import BallotType, Channel, PhaseKind, Process
 from maps.models import Neighbourhood
 from participation.access import proposal_for_resident
 from participation.demographics import DEMOGRAPHIC_QUESTIONS
@@ -45,18 +46,21 @@ from sms.commands.keywords import Kind
 from sms.commands.parser import (
     Command,
     neighbourhood_match,
+    parse,
     parse_first_number,
+    parse_item_ref,
     parse_language,
     parse_numbers,
 )
+from sms.commands.processes import (
+    PENDING_PROCESS,
+    choose_process,
+    open_processes,
+    process_match,
+)
 from sms.conversation import conversation_update
 from sms.models import SmsConversation
-from sms.selectors import (
-    sms_ballot_projects,
-    sms_current_process,
-    sms_ideas_process,
-    sms_neighbourhoods,
-)
+from sms.selectors import SmsProcess, sms_ballot_projects, sms_neighbourhoods
 
 logger = logging.getLogger(__name__)
 
@@ -89,6 +93,83 @@ def _out(command: Kind | str, *texts: str) -> Outcome:
 
 def _update(ctx: Context, **changes: object) -> None:
     conversation_update(conversation=ctx.conversation, **changes)
+
+
+# --- which process -------------------------------------------------------------------------
+
+
+def _current(ctx: Context, command: Command) -> SmsProcess | Outcome | None:
+    """The process LIST, INFO, VOTE and COMMENT n mean: an open vote, else an open idea
+    box (sms/commands/processes.py); an Outcome asking "which one?" when several are
+    open and nothing says which; None when none is open."""
+    now = timezone.now()
+    for kind, voting in ((PhaseKind.VOTING, True), (PhaseKind.IDEAS, False)):
+        choice = choose_process(resident=ctx.resident, conversation=ctx.conversation, kind=kind)
+        if choice.process is not None:
+            return SmsProcess(process=choice.process, voting_open=voting, now=now)
+        if choice.candidates:
+            return _ask_process(ctx, command, list(choice.candidates))
+    return None
+
+
+def _ideas_process(ctx: Context, command: Command) -> Process | Outcome | None:
+    choice = choose_process(
+        resident=ctx.resident, conversation=ctx.conversation, kind=PhaseKind.IDEAS
+    )
+    if choice.process is None and choice.candidates:
+        return _ask_process(ctx, command, list(choice.candidates))
+    return choice.process
+
+
+def _ask_process(
+    ctx: Context, command: Command, candidates: list[Process], *, retry: bool = False
+) -> Outcome:
+    """Ask which process, and hold the text that needed it: the answer runs it."""
+    held = command.text if command.kind not in (Kind.TEXT, Kind.EMPTY, Kind.PROCESS) else ""
+    _update(
+        ctx,
+        pending=PENDING_PROCESS,
+        pending_text=held or (ctx.conversation.pending_text if retry else ""),
+        more="",
+    )
+    return _out(
+        command.kind if command.kind != Kind.TEXT else Kind.PROCESS,
+        replies.which_process_text([p.title for p in candidates], retry=retry),
+    )
+
+
+def _process_chosen(ctx: Context, process: Process) -> Outcome:
+    """Remember the choice; run the text that was waiting for it, if any."""
+    held = ctx.conversation.pending_text if ctx.conversation.pending == PENDING_PROCESS else ""
+    _update(ctx, process=process, pending="", pending_text="")
+    chosen = replies.process_chosen_text(process.title)
+    if not held:
+        return _out(Kind.PROCESS, chosen)
+    again = dispatch(ctx, parse(held))
+    return Outcome((chosen, *again.replies), again.command)
+
+
+def _process(ctx: Context, command: Command) -> Outcome:
+    """PROCESS (PROCESO, PROCESSUS) [n or name]: list the open processes, or choose one."""
+    candidates = open_processes(PhaseKind.VOTING, PhaseKind.IDEAS)
+    if not candidates:
+        return _out(Kind.PROCESS, replies.no_vote_open_text(ideas_open=False))
+    if command.rest:
+        process = process_match(command.rest, candidates)
+        if process is not None:
+            return _process_chosen(ctx, process)
+        return _ask_process(ctx, command, candidates, retry=True)
+    if len(candidates) == 1:
+        return _process_chosen(ctx, candidates[0])
+    return _ask_process(ctx, command, candidates)
+
+
+def _answer_process(ctx: Context, text: str) -> Outcome:
+    candidates = open_processes(PhaseKind.VOTING, PhaseKind.IDEAS)
+    process = process_match(text, candidates)
+    if process is None:
+        return _ask_process(ctx, Command(Kind.TEXT, text=text), candidates, retry=True)
+    return _process_chosen(ctx, process)
 
 
 # --- neighbourhood question ----------------------------------------------------------------
@@ -140,7 +221,9 @@ def _answer_neighbourhood(ctx: Context, text: str) -> Outcome:
     idea_text = ctx.conversation.pending_text
     _update(ctx, pending="", pending_text="", more="")
     if for_idea and idea_text:
-        process = sms_ideas_process()
+        process = _ideas_process(ctx, Command(Kind.IDEA, rest=idea_text, text=f"IDEA {idea_text}"))
+        if isinstance(process, Outcome):
+            return process
         if process is None:
             return _out(Kind.IDEA, replies.ideas_closed_text())
         return _out(Kind.IDEA, _submit_idea(ctx, process, idea_text))
@@ -159,6 +242,8 @@ def _text(ctx: Context, command: Command) -> Outcome:
     pending = ctx.conversation.pending
     if pending in (PENDING_NEIGHBOURHOOD, PENDING_IDEA_NEIGHBOURHOOD) and command.text:
         return _answer_neighbourhood(ctx, command.text)
+    if pending == PENDING_PROCESS and command.text:
+        return _answer_process(ctx, command.text)
     if pending == PENDING_AGE:
         band = _age_band(command.text)
         _update(ctx, pending="")
@@ -175,32 +260,53 @@ def _more(ctx: Context, command: Command) -> Outcome:
         for_idea = ctx.conversation.pending == PENDING_IDEA_NEIGHBOURHOOD
         return _out(Kind.AREA, _ask_neighbourhood(ctx, for_idea=for_idea, start=int(position)))
     if kind == MORE_LIST and position.isdigit():
-        return _list_page(ctx, int(position))
+        return _list_page(ctx, command, int(position))
     return _out(Kind.MORE, replies.nothing_more_text())
 
 
 def _area(ctx: Context, command: Command) -> Outcome:
+    """AREA (BARRIO, ZONA, QUARTIER, ...) name-or-number, at any time. While "which
+    vote?" is pending, the neighbourhood may settle it: the held text then runs."""
     if not Neighbourhood.objects.exists():
         return _out(Kind.AREA, replies.help_text())
-    if command.rest:
+    if not command.rest:
+        return _out(Kind.AREA, _ask_neighbourhood(ctx))
+    if ctx.conversation.pending != PENDING_PROCESS:
         return _answer_neighbourhood(ctx, command.rest)
-    return _out(Kind.AREA, _ask_neighbourhood(ctx))
+    neighbourhood = neighbourhood_match(command.rest, sms_neighbourhoods())
+    if neighbourhood is None:
+        return _out(Kind.AREA, _ask_neighbourhood(ctx, retry=True))
+    resident_set_neighbourhood(resident=ctx.resident, neighbourhood=neighbourhood)
+    held = ctx.conversation.pending_text
+    _update(ctx, pending="", pending_text="")
+    confirmed = replies.neighbourhood_set_text(neighbourhood.name)
+    if not held:
+        return _out(Kind.AREA, confirmed)
+    again = dispatch(ctx, parse(held))
+    return Outcome((confirmed, *again.replies), again.command)
 
 
 def _list(ctx: Context, command: Command) -> Outcome:
-    if sms_current_process() is None:
+    current = _current(ctx, command)
+    if current is None:
         return _out(Kind.LIST, replies.no_vote_open_text(ideas_open=False))
+    if isinstance(current, Outcome):
+        return current
     if _should_ask_neighbourhood(ctx):
         return _out(Kind.LIST, _ask_neighbourhood(ctx, welcome=ctx.first_contact))
     page, _rest = parse_first_number(command.rest)
-    return _list_page(ctx, page or 1)
+    return _list_page(ctx, command, page or 1, current)
 
 
-def _list_page(ctx: Context, page: int) -> Outcome:
-    current = sms_current_process()
-    if current is None:
+def _list_page(
+    ctx: Context, command: Command, page: int, current: SmsProcess | None = None
+) -> Outcome:
+    found = current or _current(ctx, command)
+    if found is None:
         return _out(Kind.LIST, replies.no_vote_open_text(ideas_open=False))
-    process = current.process
+    if isinstance(found, Outcome):
+        return found
+    process = found.process
     projects = sms_ballot_projects(process, ctx.resident)
     if not projects:
         return _out(Kind.LIST, replies.no_projects_text())
@@ -224,12 +330,23 @@ def _list_page(ctx: Context, page: int) -> Outcome:
 
 
 def _info(ctx: Context, command: Command) -> Outcome:
-    code, _rest = parse_first_number(command.rest)
-    if code is None:
+    ref, _rest = parse_item_ref(command.rest)
+    if ref is None:
         return _out(Kind.INFO, replies.info_usage_text())
-    current = sms_current_process()
+    if ref.idea:
+        idea = proposal_for_resident(pk=ref.number, resident=ctx.resident)
+        if idea is None:
+            return _out(Kind.INFO, replies.no_such_idea_text(ref.number))
+        return _out(
+            Kind.INFO,
+            replies.idea_info_text(proposal_id=idea.pk, title=idea.title, body=idea.body),
+        )
+    code = ref.number
+    current = _current(ctx, command)
     if current is None:
         return _out(Kind.INFO, replies.no_vote_open_text(ideas_open=False))
+    if isinstance(current, Outcome):
+        return current
     process = current.process
     project = next(
         (p for p in sms_ballot_projects(process, ctx.resident) if p.short_code == code), None
@@ -249,7 +366,9 @@ def _info(ctx: Context, command: Command) -> Outcome:
 
 
 def _vote(ctx: Context, command: Command) -> Outcome:
-    current = sms_current_process()
+    current = _current(ctx, command)
+    if isinstance(current, Outcome):
+        return current
     if current is None or not current.voting_open:
         ideas_open = current is not None and current.ideas_open
         return _out(Kind.VOTE, replies.no_vote_open_text(ideas_open=ideas_open))
@@ -343,7 +462,9 @@ def _idea(ctx: Context, command: Command) -> Outcome:
     text = command.rest
     if not text:
         return _out(Kind.IDEA, replies.idea_usage_text())
-    process = sms_ideas_process()
+    process = _ideas_process(ctx, command)
+    if isinstance(process, Outcome):
+        return process
     if process is None:
         return _out(Kind.IDEA, replies.ideas_closed_text())
     if ctx.resident.neighbourhood_id is None and Neighbourhood.objects.exists():
@@ -380,28 +501,52 @@ def _submit_idea(ctx: Context, process: Process, text: str) -> str:
 
 
 def _comment(ctx: Context, command: Command) -> Outcome:
-    proposal_id, text = parse_first_number(command.rest)
-    if proposal_id is None or not text:
+    """COMMENT I12 text (idea I12) or COMMENT 5 text (project 5, the number LIST shows:
+    its discussion is its source idea's). One numbering: a bare number is never an idea."""
+    ref, text = parse_item_ref(command.rest)
+    if ref is None or not text:
         return _out(Kind.COMMENT, replies.comment_usage_text())
+    proposal_id = ref.number
+    if not ref.idea:
+        current = _current(ctx, command)
+        if isinstance(current, Outcome):
+            return current
+        project = (
+            projects_on_ballot(current.process).filter(short_code=ref.number).first()
+            if current is not None
+            else None
+        )
+        if project is None:
+            return _out(Kind.COMMENT, replies.no_such_project_text(ref.number))
+        if project.source_proposal_id is None:
+            return _out(Kind.COMMENT, replies.project_no_discussion_text(ref.number))
+        proposal_id = project.source_proposal_id
     # The same fetch-and-authorise as the web page: an idea under review is "no such
     # idea" to everyone but its author, never confirmed to exist.
     proposal = proposal_for_resident(pk=proposal_id, resident=ctx.resident)
     if proposal is None:
+        if not ref.idea:
+            return _out(Kind.COMMENT, replies.project_no_discussion_text(ref.number))
         return _out(Kind.COMMENT, replies.no_such_idea_text(proposal_id))
     try:
         with transaction.atomic():
             comment_post(author=ctx.resident, proposal=proposal, body=text, channel=Channel.SMS)
     except ParticipationError as exc:
         return _out(Kind.COMMENT, replies.refused_text(str(exc)))
-    return _out(Kind.COMMENT, replies.comment_posted_text(proposal_id))
+    if ref.idea:
+        return _out(Kind.COMMENT, replies.comment_posted_text(proposal_id))
+    return _out(Kind.COMMENT, replies.project_comment_posted_text(ref.number))
 
 
 def _flag(ctx: Context, command: Command) -> Outcome:
     """FLAG 12 [why]: report idea 12 to the moderators, through the same service and
-    limits as the web's Report button. An unpublished idea is "no such idea"."""
-    proposal_id, reason = parse_first_number(command.rest)
-    if proposal_id is None:
+    limits as the web's Report button. An unpublished idea is "no such idea".
+    FLAG takes ideas only, so "FLAG I12" (the idea numbering of LIST and COMMENT) and
+    "FLAG 12" mean the same idea."""
+    ref, reason = parse_item_ref(command.rest)
+    if ref is None:
         return _out(Kind.FLAG, replies.flag_usage_text())
+    proposal_id = ref.number
     proposal = proposal_for_resident(pk=proposal_id, resident=None)
     if proposal is None:
         return _out(Kind.FLAG, replies.no_such_idea_text(proposal_id))
@@ -457,7 +602,12 @@ def _check(ctx: Context, command: Command) -> Outcome:
 
 
 def _follow(ctx: Context, command: Command) -> Outcome:
-    return _out(command.kind, follow_handler(ctx.resident, command))
+    # A project still on a ballot is looked up in the process this resident's texts are
+    # about: never the latest one picked silently when several are open.
+    choice = choose_process(
+        resident=ctx.resident, conversation=ctx.conversation, kind=PhaseKind.VOTING
+    )
+    return _out(command.kind, follow_handler(ctx.resident, command, current=choice.process))
 
 
 def _not_here(ctx: Context, command: Command) -> Outcome:  # pragma: no cover - guarded
@@ -481,6 +631,7 @@ HANDLERS: dict[Kind, Callable[[Context, Command], Outcome]] = {
     Kind.EMPTY: _text,
     Kind.FOLLOW: _follow,
     Kind.UNFOLLOW: _follow,
+    Kind.PROCESS: _process,
     Kind.FLAG: _flag,
     Kind.STOP: _not_here,
     Kind.START: _not_here,
@@ -488,7 +639,7 @@ HANDLERS: dict[Kind, Callable[[Context, Command], Outcome]] = {
 
 
 # Texts that may answer or continue a pending question; any other keyword drops it.
-_KEEP_QUESTION = frozenset({Kind.TEXT, Kind.EMPTY, Kind.AGE, Kind.MORE, Kind.AREA})
+_KEEP_QUESTION = frozenset({Kind.TEXT, Kind.EMPTY, Kind.AGE, Kind.MORE, Kind.AREA, Kind.PROCESS})
 
 
 def dispatch(ctx: Context, command: Command) -> Outcome:
@@ -499,7 +650,9 @@ def dispatch(ctx: Context, command: Command) -> Outcome:
     if command.kind not in _KEEP_QUESTION and conversation.pending in (
         PENDING_AGE,
         PENDING_NEIGHBOURHOOD,
+        PENDING_PROCESS,
     ):
         more = "" if conversation.more.startswith(MORE_NEIGHBOURHOODS) else conversation.more
-        _update(ctx, pending="", more=more)
+        held = "" if conversation.pending == PENDING_PROCESS else conversation.pending_text
+        _update(ctx, pending="", pending_text=held, more=more)
     return HANDLERS[command.kind](ctx, command)

@@ -3,7 +3,8 @@ project's delivery by text. Kept apart from the other handlers on purpose; ``n``
 project's short code, the number ``VOTE`` uses.
 
 Which project a number means (a text carries no process): the most recently published
-process that has a project with that number, else the process the SMS is about now.
+process that has a project with that number, else the process the resident's texts are
+about (``current``, chosen by sms/commands/processes.py).
 """
 
 from __future__ import annotations
@@ -12,15 +13,14 @@ from django.utils.translation import gettext as _
 
 from budgets.models import Project
 from budgets.services.delivery import DeliveryError, project_follow, project_unfollow
-from core.models import Channel
+from core.models import Channel, Process
 from participation.models import Resident
 from sms.commands import replies
 from sms.commands.keywords import Kind, display
 from sms.commands.parser import Command, fold_word, parse_first_number
-from sms.selectors import sms_current_process
 
 
-def sms_follow_project(code: int) -> Project | None:
+def sms_follow_project(code: int, current: Process | None = None) -> Project | None:
     published = (
         Project.objects.filter(
             short_code=code, withdrawn=False, process__results_published_at__isnull=False
@@ -31,10 +31,9 @@ def sms_follow_project(code: int) -> Project | None:
     )
     if published is not None:
         return published
-    current = sms_current_process()
     if current is None:
         return None
-    return Project.objects.filter(process=current.process, short_code=code, withdrawn=False).first()
+    return Project.objects.filter(process=current, short_code=code, withdrawn=False).first()
 
 
 def _number(command: Command) -> int | None:
@@ -54,13 +53,15 @@ def follow_usage_text(kind: Kind, language: str) -> str:
     )
 
 
-def follow_handler(resident: Resident, command: Command) -> str:
-    """The reply to FOLLOW n or UNFOLLOW n, in the resident's (active) language."""
+def follow_handler(resident: Resident, command: Command, *, current: Process | None = None) -> str:
+    """The reply to FOLLOW n or UNFOLLOW n, in the resident's (active) language.
+    ``current``: the process the resident's texts are about (the dispatcher decides,
+    never by date alone), for a project not yet published."""
     resident_language = resident.language
     code = _number(command)
     if code is None:
         return follow_usage_text(command.kind, resident_language)
-    project = sms_follow_project(code)
+    project = sms_follow_project(code, current)
     if project is None:
         return replies.no_such_project_text(code)
     title = replies.short_title(project.title)

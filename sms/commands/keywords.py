@@ -31,6 +31,7 @@ class Kind(StrEnum):
     START = "start"
     FOLLOW = "follow"
     UNFOLLOW = "unfollow"
+    PROCESS = "process"
     FLAG = "flag"
     # Not keywords: what the parser makes of other text.
     TEXT = "text"
@@ -101,8 +102,20 @@ _add(Kind.STOP, "en", "stop", "stopall", "unsubscribe", "cancel", "end", "quit",
 _add(Kind.STOP, "es", "alto", "parar", "baja", "cancelar", "detener", "fin")
 _add(Kind.STOP, "fr", "arret", "arreter", "desabonner", "desinscrire", "desinscription")
 _add(Kind.START, "en", "start", "unstop", "yes", "subscribe")
-_add(Kind.START, "es", "iniciar", "alta", "reanudar")
-_add(Kind.START, "fr", "demarrer", "reprendre", "abonner")
+_add(Kind.START, "es", "iniciar", "inicio", "alta", "reanudar", "comenzar", "suscribir")
+_add(Kind.START, "fr", "demarrer", "commencer", "reprendre", "abonner", "reabonner")
+# Which vote a text is about when several are open (sms/commands/processes.py).
+_add(Kind.PROCESS, "en", "process", "round")
+_add(Kind.PROCESS, "es", "proceso", "votacion")
+_add(Kind.PROCESS, "fr", "processus", "scrutin")
+
+# The words Twilio's Advanced Opt-Out answers itself (its defaults): with
+# SMS_PROVIDER_HANDLES_OPT_OUT we record them and stay silent, since our reply would be
+# a second confirmation (or, after STOP, is not delivered at all). Every other opt-out
+# or opt-in word, Spanish and French included, we confirm ourselves.
+PROVIDER_OPT_WORDS = frozenset(
+    {"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "start", "yes", "unstop"}
+)
 
 KEYWORDS: dict[str, Kind] = {word: kind for word, (kind, _lang) in _WORDS.items()}
 KEYWORD_LANGUAGE: dict[str, str] = {word: lang for word, (_kind, lang) in _WORDS.items() if lang}
@@ -127,6 +140,7 @@ DISPLAY: dict[str, dict[Kind, str]] = {
         Kind.START: "START",
         Kind.FOLLOW: "FOLLOW",
         Kind.UNFOLLOW: "UNFOLLOW",
+        Kind.PROCESS: "PROCESS",
         Kind.FLAG: "FLAG",
     },
     "es": {
@@ -145,6 +159,7 @@ DISPLAY: dict[str, dict[Kind, str]] = {
         Kind.START: "INICIAR",
         Kind.FOLLOW: "SEGUIR",
         Kind.UNFOLLOW: "DEJAR",
+        Kind.PROCESS: "PROCESO",
         Kind.FLAG: "DENUNCIAR",
     },
     "fr": {
@@ -163,6 +178,7 @@ DISPLAY: dict[str, dict[Kind, str]] = {
         Kind.START: "DEMARRER",
         Kind.FOLLOW: "SUIVRE",
         Kind.UNFOLLOW: "QUITTER",
+        Kind.PROCESS: "PROCESSUS",
         Kind.FLAG: "SIGNALER",
     },
 }

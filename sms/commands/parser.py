@@ -68,6 +68,8 @@ class Command:
     rest: str = ""
     language: str = ""
     text: str = ""
+    # The keyword as folded (``arret``), for rules that depend on the exact word.
+    word: str = ""
 
 
 def parse(body: str) -> Command:
@@ -85,7 +87,9 @@ def parse(body: str) -> Command:
             rest = f"{glued.group(2)} {rest}".strip()
     if kind is None:
         return Command(Kind.TEXT, rest=text, text=text)
-    return Command(kind, rest=rest.strip(), language=KEYWORD_LANGUAGE.get(word, ""), text=text)
+    return Command(
+        kind, rest=rest.strip(), language=KEYWORD_LANGUAGE.get(word, ""), text=text, word=word
+    )
 
 
 @dataclass(frozen=True)
@@ -124,6 +128,33 @@ def parse_first_number(rest: str) -> tuple[int | None, str]:
     if match is None or match.group(2) is not None:
         return None, rest
     return int(match.group(1)), tail.strip()
+
+
+# An idea is "I12" (Idea, Idée: the same letter in the three languages); a project is
+# a bare number, the one LIST shows and VOTE takes. So "COMMENT 5" is project 5's
+# discussion and "COMMENT I5" idea 5's: one number never means two things.
+IDEA_PREFIX = "I"
+_ITEM = re.compile(r"^#?(i)?#?(\d{1,6})$")
+
+
+@dataclass(frozen=True)
+class ItemRef:
+    idea: bool  # True for "I12", False for a project number
+    number: int
+
+
+def parse_item_ref(rest: str) -> tuple[ItemRef | None, str]:
+    """``"I12 Great idea"`` → (idea 12, "Great idea"); ``"5 text"`` → (project 5, "text");
+    ``(None, rest)`` when the text does not start with either."""
+    head, _sep, tail = rest.partition(" ")
+    match = _ITEM.match(head.casefold())
+    if match is None:
+        return None, rest
+    return ItemRef(idea=match.group(1) is not None, number=int(match.group(2))), tail.strip()
+
+
+def idea_ref(number: int) -> str:
+    return f"{IDEA_PREFIX}{number}"
 
 
 def parse_language(rest: str) -> str | None:

@@ -13,9 +13,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.l10n import datetime_text, time_text
+from sms.commands.parser import idea_ref
 from sms.segments import fits, sms_text, truncate_to_fit
 
 MAX_SEGMENTS = 2
@@ -38,8 +39,14 @@ def short_title(title: str, limit: int = TITLE_CHARS) -> str:
     return cut.rstrip(" ,;:.-") + "..."
 
 
+def clock(moment: datetime) -> str:
+    """A time of day in the resident's language (``13:05``, ``1:05 PM``)."""
+    return time_text(moment)
+
+
 def when(moment: datetime) -> str:
-    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
+    """A date and time in the resident's language (``1 dic 2026, 13:05``)."""
+    return datetime_text(moment)
 
 
 # --- help and errors ---------------------------------------------------------------------
@@ -65,8 +72,12 @@ def unknown_text() -> str:
     )
 
 
-def throttled_text() -> str:
-    return finish(_("Too many messages. Please wait a minute, then try again."))
+def throttled_text(until: datetime) -> str:
+    """Sent once per flood: when the number may text again (local time)."""
+    return finish(
+        _("Too many messages. You can text again from %(time)s; until then we read nothing.")
+        % {"time": clock(until)}
+    )
 
 
 def failure_text() -> str:
@@ -401,21 +412,71 @@ def ideas_closed_text() -> str:
 
 def idea_received_text(proposal_id: int) -> str:
     return finish(
-        _("Thank you! Idea #%(id)d received. Staff review ideas before they are published.")
-        % {"id": proposal_id}
+        _(
+            "Thank you! Idea %(ref)s received. Staff review ideas before they are published. "
+            "Comment on it with COMMENT %(ref)s and your text."
+        )
+        % {"ref": idea_ref(proposal_id)}
     )
 
 
 def comment_usage_text() -> str:
-    return finish(_("Send COMMENT, the idea number and your text, e.g. COMMENT 12 Great idea."))
+    return finish(
+        _(
+            "Send COMMENT, a number and your text: COMMENT 5 Great for project 5 (the "
+            "number LIST shows), COMMENT I12 Great for idea I12."
+        )
+    )
 
 
 def no_such_idea_text(proposal_id: int) -> str:
-    return finish(_("There is no idea #%(id)d.") % {"id": proposal_id})
+    return finish(_("There is no idea %(ref)s.") % {"ref": idea_ref(proposal_id)})
 
 
 def comment_posted_text(proposal_id: int) -> str:
-    return finish(_("Your comment on idea #%(id)d was posted.") % {"id": proposal_id})
+    return finish(_("Your comment on idea %(ref)s was posted.") % {"ref": idea_ref(proposal_id)})
+
+
+def project_comment_posted_text(code: int) -> str:
+    return finish(_("Your comment on project %(code)d was posted.") % {"code": code})
+
+
+def project_no_discussion_text(code: int) -> str:
+    return finish(
+        _(
+            "Project %(code)d has no discussion to comment on. Ideas have numbers like I12: "
+            "COMMENT I12 and your text."
+        )
+        % {"code": code}
+    )
+
+
+def idea_info_text(*, proposal_id: int, title: str, body: str) -> str:
+    ref = idea_ref(proposal_id)
+    head = _("Idea %(ref)s: %(title)s.") % {"ref": ref, "title": " ".join(title.split())}
+    tail = _("COMMENT %(ref)s and your text to comment.") % {"ref": ref}
+    return fit_part(lambda b: " ".join(x for x in (head, b, tail) if x), body)
+
+
+# --- several processes -------------------------------------------------------------------
+
+
+def which_process_text(titles: Sequence[str], *, retry: bool = False) -> str:
+    """Several processes are open and nothing says which one the text is about."""
+    if retry:
+        head = _("No vote matches that. Reply with its number:")
+    else:
+        head = _("Several votes are open. Which one is your text about? Reply with its number:")
+    tail = _("Or PROCESS 2 at any time.")
+    items = "; ".join(f"{n} {short_title(t)}" for n, t in enumerate(titles, start=1))
+    return fit_part(lambda i: f"{head} {i}. {tail}", items)
+
+
+def process_chosen_text(title: str) -> str:
+    return finish(
+        _("Your texts are now about: %(title)s. PROCESS to choose another.")
+        % {"title": short_title(title, 60)}
+    )
 
 
 def flag_usage_text() -> str:
@@ -449,6 +510,11 @@ def language_usage_text() -> str:
 
 def start_text() -> str:
     return finish(_("You will get texts from Just City again. Send HELP for commands."))
+
+
+def stop_text() -> str:
+    """Our confirmation of an opt-out, when the gateway does not send its own."""
+    return finish(_("You will get no more texts from Just City. Send START to get them again."))
 
 
 def broadcast_footer() -> str:

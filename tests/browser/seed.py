@@ -26,6 +26,8 @@ from typing import Any
 EXTRA_PROJECT_CODE = 21
 EXTRA_PROJECT_COST = Decimal("150000")
 CLOSED_SLUG = "harbourside-2026"
+MODERATOR_USERNAME = "browser-moderator"
+MODERATOR_PASSWORD = "browser-moderator-password"
 
 
 def _setup() -> None:
@@ -147,7 +149,23 @@ def seed() -> dict[str, Any]:
     assert project is not None
     neighbourhood = Neighbourhood.objects.order_by("name").first()
     assert neighbourhood is not None
+    # A moderator of the whole city for the keyboard queue test (tests/browser/
+    # test_moderation_queue.py): a staff account holding only the moderation permission.
+    from django.contrib.auth.models import Permission
+
+    moderator, _ = get_user_model().objects.get_or_create(
+        username=MODERATOR_USERNAME, defaults={"is_staff": True}
+    )
+    moderator.set_password(MODERATOR_PASSWORD)
+    moderator.save()
+    moderator.user_permissions.add(
+        Permission.objects.get(
+            content_type__app_label="participation", codename="moderate_proposals"
+        )
+    )
     return {
+        "moderator": MODERATOR_USERNAME,
+        "moderator_password": MODERATOR_PASSWORD,
         "process": demo.slug,
         "closed_process": closed.slug,
         "proposal": proposal.pk,

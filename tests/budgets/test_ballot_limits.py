@@ -10,10 +10,10 @@ from django.test import Client
 
 from budgets.ballot_limits import ballot_limits
 from budgets.ballot_validation import Choice
+from budgets.selectors import ballot_pots
 from budgets.services.ballots import BallotInvalid, ballot_cast
 from core.models import BallotType, Process
 from frontend.ballot_form import problem_error
-from frontend.selectors import ballot_pots
 from sms.services import sms_receive
 from tests.budgets.conftest import citywide, project
 from tests.factories import NeighbourhoodFactory, PotFactory, ProjectFactory, ResidentFactory

@@ -7,12 +7,13 @@ import io
 import json
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from budgets.models import Ballot, Selection
+from budgets.models import Ballot, Selection, TallyRun
 from budgets.pabulib.pb_file import load_election, read_pb
 from budgets.services.results import results_publish
 from budgets.tally import tally_process
@@ -36,7 +37,7 @@ def expected(name: str, rule: str) -> list[str]:
     return sorted(data[name]["rules"][rule]["selected"])
 
 
-def pb_import(path: Path, **kwargs: str) -> Process:
+def pb_import(path: Path, **kwargs: Any) -> Process:
     out = io.StringIO()
     call_command("pb_import", str(path), "--no-progress", stdout=out, **kwargs)
     slug = out.getvalue().split()[1].rstrip(":")
@@ -109,7 +110,7 @@ def test_pb_tally_unknown_rule_and_missing_file() -> None:
 
 
 def test_export_refused_until_results_are_published() -> None:
-    process = pb_import(instance(ASSEN))
+    process = pb_import(instance(ASSEN), unpublished=True)
     with pytest.raises(CommandError, match="not published"):
         call_command("pb_export", process.slug, stdout=io.StringIO(), stderr=io.StringIO())
 
@@ -119,7 +120,6 @@ def test_export_round_trips_through_import_and_pabutools(name: str, tmp_path: Pa
     parse_pabulib = pytest.importorskip("pabutools.election").parse_pabulib
 
     process = pb_import(instance(name), rule="greedy_score" if name != ASSEN else "greedy_cost")
-    results_publish(process=process, actor=None)
     out = tmp_path / "export.pb"
     call_command("pb_export", process.slug, "-o", str(out), stderr=io.StringIO())
     # Same ballots (as a multiset) as the original file.
@@ -139,7 +139,6 @@ def test_export_round_trips_through_import_and_pabutools(name: str, tmp_path: Pa
 
 def test_export_voter_ids_are_shuffled_not_ballot_order(tmp_path: Path) -> None:
     process = pb_import(instance(ASSEN))
-    results_publish(process=process, actor=None)
     out = tmp_path / "export.pb"
     call_command("pb_export", process.slug, "-o", str(out), stderr=io.StringIO())
     exported = [v.vote for v in read_pb(out).votes]
@@ -192,3 +191,58 @@ def test_existing_slug_is_refused() -> None:
             "--no-progress",
             stdout=io.StringIO(),
         )
+
+
+# --- imported elections are past processes, published on import -------------------------
+
+
+def test_pb_import_publishes_with_the_files_own_rule_by_default() -> None:
+    out = io.StringIO()
+    call_command("pb_import", str(instance(SWIECIE)), "--no-progress", stdout=out)
+    process = Process.objects.get()
+    assert process.results_published_at is not None
+    assert "results published" in out.getvalue()
+    # The file says Equal Shares: published under that rule, with pabutools' outcome.
+    assert process.rule == TallyRule.MES_ADD1
+    run = TallyRun.objects.get(pot__process=process)
+    assert run.rule == TallyRule.MES_ADD1
+    codes = {p.pk: p.external_id for p in process.projects.all()}
+    assert sorted(codes[pk] for pk in run.selected) == expected(SWIECIE, "mes_cost_add1_esnet")
+
+
+def test_pb_import_publishes_under_the_rule_given() -> None:
+    process = pb_import(instance(ASSEN), rule="mes_cost_completed")
+    run = TallyRun.objects.get(pot__process=process)
+    assert (process.rule, run.rule) == ("mes_cost_completed", "mes_cost_completed")
+    codes = {p.pk: p.external_id for p in process.projects.all()}
+    assert sorted(codes[pk] for pk in run.selected) == expected(ASSEN, "mes_cost_completed")
+
+
+def test_pb_import_unpublished_leaves_results_for_later() -> None:
+    process = pb_import(instance(ASSEN), unpublished=True)
+    assert process.results_published_at is None
+    assert not TallyRun.objects.exists()
+    results_publish(process=process, actor=None)  # staff can still publish it later
+    process.refresh_from_db()
+    assert process.results_published_at is not None
+
+
+def test_an_imported_election_is_listed_as_past_and_draws_no_demo_districts(
+    client: Any,
+) -> None:
+    from tests.factories import NeighbourhoodFactory
+
+    NeighbourhoodFactory(name="Demo district")  # the demo city's, not the election's
+    process = pb_import(instance(ASSEN))
+    home = client.get("/").content.decode()
+    current, _sep, past = home.partition('id="past-processes"')
+    assert process.title not in current
+    assert process.title in past
+    assert f"/processes/{process.slug}/results/" in past
+    page = client.get(f"/processes/{process.slug}/").content.decode()
+    assert 'id="budget-link"' not in page  # no neighbourhood pots: no split to explain
+    assert "Demo district" not in page
+    map_page = client.get(f"/processes/{process.slug}/map/")
+    assert map_page.status_code == 200
+    assert "Demo district" not in map_page.content.decode()
+    assert map_page.context["map_data"]["neighbourhoods"]["features"] == []

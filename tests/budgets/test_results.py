@@ -15,7 +15,7 @@ from budgets.tally import election_for_pot, tally_process
 from core.models import TallyRule
 from participation.models import AuditLog
 from tests.budgets.conftest import citywide, close_voting, project
-from tests.factories import ResidentFactory
+from tests.factories import ResidentFactory, grant
 
 pytestmark = pytest.mark.django_db
 
@@ -72,14 +72,28 @@ def test_publish_refused_while_voting_is_open(voted) -> None:  # type: ignore[no
         results_publish(process=voted, actor=None)
 
 
-def test_publish_freezes_results_with_reasons(voted, staff_user, client) -> None:  # type: ignore[no-untyped-def]
+@pytest.fixture
+def publisher(staff_user):  # type: ignore[no-untyped-def]
+    return grant(staff_user, "core.publish_results")
+
+
+def test_publish_needs_the_permission(voted, staff_user) -> None:  # type: ignore[no-untyped-def]
     close_voting(voted)
-    (run,) = results_publish(process=voted, actor=staff_user)
+    from django.core.exceptions import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        results_publish(process=voted, actor=staff_user)
+    assert not TallyRun.objects.exists()
+
+
+def test_publish_freezes_results_with_reasons(voted, publisher, client) -> None:  # type: ignore[no-untyped-def]
+    close_voting(voted)
+    (run,) = results_publish(process=voted, actor=publisher)
     assert run.ballots_counted == 5
     assert run.spent == Decimal("80000")
     assert [project(voted, c).pk for c in (1, 2, 5)] == run.selected
     with pytest.raises(ResultsError, match="already"):
-        results_publish(process=voted, actor=staff_user)
+        results_publish(process=voted, actor=publisher)
     (pot_result,) = process_results(voted) or []
     funded = [r.project.short_code for r in pot_result.funded]
     assert funded == [1, 2, 5]
@@ -90,14 +104,14 @@ def test_publish_freezes_results_with_reasons(voted, staff_user, client) -> None
     assert api["pots"][0]["spent"] == "80000.00"
     assert {p["short_code"] for p in api["pots"][0]["projects"] if p["funded"]} == {1, 2, 5}
     audit = AuditLog.objects.get(action="results.publish")
-    assert audit.actor == staff_user
+    assert audit.actor == publisher
 
 
-def test_mes_results_explain_price_per_supporter(voted, staff_user) -> None:  # type: ignore[no-untyped-def]
+def test_mes_results_explain_price_per_supporter(voted, publisher) -> None:  # type: ignore[no-untyped-def]
     voted.rule = TallyRule.MES
     voted.save()
     close_voting(voted)
-    results_publish(process=voted, actor=staff_user)
+    results_publish(process=voted, actor=publisher)
     (pot_result,) = process_results(voted) or []
     funded = pot_result.funded
     assert funded
@@ -115,13 +129,13 @@ def test_withdrawn_project_does_not_count_but_its_voters_do(voted) -> None:  # t
 
 
 def test_results_published_event(
-    voted, staff_user, django_capture_on_commit_callbacks, monkeypatch
+    voted, publisher, django_capture_on_commit_callbacks, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
     sent = []
     monkeypatch.setattr("core.live.broadcast", lambda pid, event: sent.append(event["kind"]))
     close_voting(voted)
     with django_capture_on_commit_callbacks(execute=True):
-        results_publish(process=voted, actor=staff_user)
+        results_publish(process=voted, actor=publisher)
     assert sent == ["results"]
 
 

@@ -102,3 +102,47 @@ def test_demo_projects_have_real_descriptions() -> None:
     descriptions = [p.description for p in Project.objects.all()]
     assert all(len(d) > 80 for d in descriptions), descriptions
     assert len(set(descriptions)) == len(descriptions)
+
+
+def test_demo_shows_the_whole_cycle(client) -> None:  # type: ignore[no-untyped-def]
+    """A past round with published Equal Shares results, delivery under way on several
+    funded projects, and ballots by web, SMS and paper, all through the real services."""
+    from budgets.models import Ballot, ProjectUpdate, TallyRun
+    from budgets.results import process_results
+    from core.models import PhaseState, TallyRule
+    from demo.riverbend import PAST_SLUG
+    from sms.models import InboundMessage
+
+    call_command("load_demo")
+    past = Process.objects.get(slug=PAST_SLUG)
+    # Past: every phase closed; results published under MES with completion.
+    assert past.results_published_at is not None
+    assert all(p.state_at() == PhaseState.CLOSED for p in past.phases.all())
+    run = TallyRun.objects.get(pot__process=past)
+    assert run.rule == TallyRule.MES_COMPLETED
+    (result,) = process_results(past) or []
+    assert result.funded
+    assert all(r.reason for r in result.projects)
+    # Participation by three channels, counted in the published tally.
+    channels = set(Ballot.objects.filter(process=past).values_list("channel", flat=True))
+    assert channels == {"web", "sms", "paper"}
+    assert run.ballots_counted == Ballot.objects.filter(process=past).count() == 50
+    # The SMS voters really texted: they chose the round (two were open), then voted.
+    assert InboundMessage.objects.filter(command="process").count() == 8
+    assert InboundMessage.objects.filter(command="vote").count() == 8
+    # Delivery on several funded projects, with notes per language.
+    updates = ProjectUpdate.objects.filter(project__process=past)
+    assert updates.values("project").distinct().count() >= 3
+    assert {u.percent for u in updates} >= {100, 60}
+    # A newcomer finds it on the home page as a past round, then its results and delivery.
+    home = client.get("/").content.decode()
+    assert "Riverbend Participatory Budget 2026" in home.partition('id="past-processes"')[2]
+    assert client.get(f"/processes/{PAST_SLUG}/results/").status_code == 200
+    delivery = client.get(f"/processes/{PAST_SLUG}/delivery/").content.decode()
+    assert "Delivered and in use." in delivery
+    # In Spanish, with the pot's name and the amounts in Spanish.
+    spanish = client.get(
+        f"/processes/{PAST_SLUG}/results/", HTTP_ACCEPT_LANGUAGE="es"
+    ).content.decode()
+    assert "Toda la ciudad" in spanish
+    assert "300.000" in spanish and "US$" in spanish

@@ -11,8 +11,8 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
 
+from accounts.voter_letters import voter_letters_html
 from core.models import BallotType, Process
-from frontend.print_sheets import voter_letters_html
 from participation.services.voter_codes import voter_codes_issue
 from tests.frontend.conftest import set_ballot_type
 

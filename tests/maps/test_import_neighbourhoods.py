@@ -328,3 +328,67 @@ def test_service_reports_progress_and_counts(write: Callable[[Any], Path]) -> No
         ("writing", 1, 2),
         ("writing", 2, 2),
     ]
+
+
+# --- repairs of tiny defects (official files) -------------------------------------------
+
+# A square whose ring dips down and touches its own top edge at one point (the ring
+# passes through (-73.98, 4.64) twice): GEOS says "Ring Self-intersection"; make_valid
+# turns the notch into a hole with the same area. What city portals publish.
+D = 0.01
+RING_TOUCH = {
+    "type": "Polygon",
+    "coordinates": [
+        [
+            [-74.0, 4.6],
+            [-74.0 + 4 * D, 4.6],
+            [-74.0 + 4 * D, 4.6 + 4 * D],
+            [-74.0 + 2 * D, 4.6 + 4 * D],
+            [-74.0 + 3 * D, 4.6 + 2 * D],
+            [-74.0 + 1 * D, 4.6 + 2 * D],
+            [-74.0 + 2 * D, 4.6 + 4 * D],
+            [-74.0, 4.6 + 4 * D],
+            [-74.0, 4.6],
+        ]
+    ],
+}
+
+
+def test_a_one_point_ring_touch_is_repaired_and_reported_a_bow_tie_is_refused(
+    write: Callable[[Any], Path],
+) -> None:
+    from shapely.geometry import shape
+
+    with pytest.raises(CommandError) as refused:
+        run(write(collection(feature("Suba", RING_TOUCH), feature("Usme", BOWTIE))))
+    message = str(refused.value)
+    assert 'features[1] ("Usme"): invalid geometry: Self-intersection' in message
+    assert "not repaired automatically: the repair changes its area from 0" in message
+    assert "Suba" not in message  # the small defect alone is not a problem
+    assert not Neighbourhood.objects.exists()  # all or nothing
+
+    output = run(write(collection(feature("Suba", RING_TOUCH), feature("Chapinero"))))
+    assert 'Repaired features[0] ("Suba"): repaired Ring Self-intersection' in output
+    assert "parts per million" in output
+    assert "Chapinero" not in output.split("Imported")[0]  # only repaired ones are named
+    assert "Imported 2 neighbourhoods" in output
+    suba = Neighbourhood.objects.get(name="Suba")
+    stored = shape(suba.boundary)
+    assert stored.is_valid
+    assert stored.area == pytest.approx(0.0014, rel=1e-9)  # the notch became a hole
+    assert suba.boundary["type"] in ("Polygon", "MultiPolygon")
+
+
+def test_strict_refuses_every_repair(write: Callable[[Any], Path]) -> None:
+    with pytest.raises(CommandError, match=r"Ring Self-intersection.*--strict: no repairs"):
+        run(write(collection(feature("Suba", RING_TOUCH))), "--strict")
+    assert not Neighbourhood.objects.exists()
+
+
+def test_the_service_lists_repaired_features_by_name(write: Callable[[Any], Path]) -> None:
+    result = neighbourhoods_import(
+        features_source=write(collection(feature("Suba", RING_TOUCH))), name_property="name"
+    )
+    (repaired,) = result.repaired
+    assert (repaired.index, repaired.name) == (0, "Suba")
+    assert repaired.area_change < 1e-6

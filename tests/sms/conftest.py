@@ -12,6 +12,7 @@ from django.conf import settings as django_settings
 from django.test import Client
 
 from budgets.models import Pot, Project
+from budgets.pot_names import citywide_pot_names
 from core.models import PhaseKind, Process
 from maps.models import Neighbourhood
 from sms.backends.twilio import compute_signature
@@ -62,7 +63,8 @@ def city(
     process = process_factory(title="Riverbend 2027", slug="riverbend-2027", currency="USD")
     phase_factory(process=process, kind=PhaseKind.VOTING)
     phase_factory(process=process, kind=PhaseKind.IDEAS)
-    citywide = pot_factory(process=process, name="City-wide", amount=Decimal("100000"))
+    # Named in every language, as the demo and pb_import name it.
+    citywide = pot_factory(process=process, amount=Decimal("100000"), **citywide_pot_names())
     north_pot = pot_factory(
         process=process, neighbourhood=north, name="Northfield", amount=Decimal("50000")
     )

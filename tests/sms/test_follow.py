@@ -70,7 +70,7 @@ def test_follow_by_sms_then_an_update_reaches_the_follower_in_spanish(
 def test_unfollow_stops_the_texts_and_dejar_de_seguir_reads_too(
     city: City, phone: Phone, update: Any
 ) -> None:
-    publish(city, [])
+    publish(city, [phone])  # one ballot: a project nobody chose is never funded
     phone.send("FOLLOW 1")
     [reply] = phone.send("UNFOLLOW 1")
     assert "no more texts about project 1" in reply
@@ -83,7 +83,7 @@ def test_unfollow_stops_the_texts_and_dejar_de_seguir_reads_too(
 
 
 def test_follow_in_french_and_without_a_number(city: City, phone: Phone, update: Any) -> None:
-    publish(city, [])
+    publish(city, [phone])  # one ballot: a project nobody chose is never funded
     phone.send("LANGUE fr")
     [usage] = phone.send("SUIVRE")
     assert "SUIVRE 7" in usage
@@ -96,7 +96,7 @@ def test_follow_in_french_and_without_a_number(city: City, phone: Phone, update:
 
 
 def test_an_opted_out_follower_gets_nothing(city: City, phone: Phone, update: Any) -> None:
-    publish(city, [])
+    publish(city, [phone])  # one ballot: a project nobody chose is never funded
     phone.send("FOLLOW 1")
     phone.send("STOP")
     update(city)

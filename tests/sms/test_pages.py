@@ -13,6 +13,7 @@ from participation.models import Resident
 from sms import outbox
 from sms.models import InboundMessage, OutboundMessage, OutboundStatus, SmsBroadcast
 from sms.services import BroadcastError, sms_broadcast
+from tests.factories import grant
 from tests.sms.conftest import City, Phone
 
 SIMULATOR = "/sms/simulator/"
@@ -20,6 +21,28 @@ QUEUE = "/sms/staff/queue/"
 BROADCAST = "/sms/staff/broadcast/"
 
 pytestmark = pytest.mark.django_db
+
+
+SMS_STAFF_PERMISSIONS = (
+    "sms.use_simulator",
+    "sms.send_broadcast",
+    "sms.view_outboundmessage",
+    "sms.change_outboundmessage",
+)
+
+
+@pytest.fixture
+def staff_user(staff_user: Any) -> Any:
+    """Staff of these pages: holding their permissions (a bare staff account is refused,
+    tests/staff/test_staff_urls.py)."""
+    return grant(staff_user, *SMS_STAFF_PERMISSIONS)
+
+
+@pytest.fixture(autouse=True)
+def _test_numbers(settings: Any) -> None:
+    # The locmem backend is a real one for the simulator's gate: it texts only as test
+    # numbers. These tests' numbers are made the test range.
+    settings.SMS_TEST_NUMBER_PREFIX = "+1415555"
 
 
 @pytest.fixture
@@ -180,7 +203,7 @@ def test_broadcast_reaches_opted_in_residents_in_their_language(
     sent = {m.to: m.body for m in outbox.messages}
     assert sent == {
         "+14155550201": "Voting closes Friday. Reply STOP to stop texts.",
-        "+14155550202": "La votacion cierra el viernes. Responda ALTO para no recibir mas.",
+        "+14155550202": "La votacion cierra el viernes. Responde ALTO para no recibir mas.",
     }
     assert set(OutboundMessage.objects.values_list("purpose", "status")) == {("broadcast", "sent")}
 

@@ -31,7 +31,7 @@ ONE_SEGMENT: list[tuple[str, Callable[[], str]]] = [
     ("unknown", replies.unknown_text),
 ]
 TWO_SEGMENTS: list[tuple[str, Callable[[], str]]] = [
-    ("throttled", replies.throttled_text),
+    ("throttled", lambda: replies.throttled_text(WHEN)),
     ("failure", replies.failure_text),
     ("nothing_more", replies.nothing_more_text),
     ("neighbourhood_set", lambda: replies.neighbourhood_set_text(LONG_POT)),
@@ -109,6 +109,26 @@ TWO_SEGMENTS: list[tuple[str, Callable[[], str]]] = [
     ("language_set", replies.language_set_text),
     ("language_usage", replies.language_usage_text),
     ("start", replies.start_text),
+    ("stop", replies.stop_text),
+    ("project_comment_posted", lambda: replies.project_comment_posted_text(123456)),
+    ("project_no_discussion", lambda: replies.project_no_discussion_text(123456)),
+    (
+        "idea_info",
+        lambda: replies.idea_info_text(
+            proposal_id=1234567, title="Benches with shade " * 5, body="A long idea. " * 40
+        ),
+    ),
+    (
+        "which_process",
+        lambda: replies.which_process_text(
+            ["Riverbend Participatory Budget 2027", "Eastgate youth budget"] * 4
+        ),
+    ),
+    (
+        "which_process_retry",
+        lambda: replies.which_process_text(["Riverbend 2027", "Youth budget"], retry=True),
+    ),
+    ("process_chosen", lambda: replies.process_chosen_text("Riverbend Participatory Budget")),
 ]
 BOGOTA = [
     "Usaquén", "Chapinero", "Santa Fe", "San Cristóbal", "Usme", "Tunjuelito", "Bosa",

@@ -3,6 +3,7 @@ opt-out, flood control."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import threading
 import time
@@ -14,9 +15,12 @@ from django.db import connection
 from django.test import Client
 
 from budgets.models import Ballot, CastLog, Selection
+from core.l10n import time_text
+from participation.identity import phone_hash
 from participation.models import Resident
 from sms.backends.twilio import compute_signature, signature_valid
 from sms.models import InboundMessage, InboundStatus
+from sms.segments import sms_text
 from tests.conftest import shared_path
 from tests.sms.conftest import (
     AUTH_TOKEN,
@@ -322,27 +326,68 @@ def test_reply_text_is_escaped_in_twiml(phone: Phone, city: City) -> None:
     "word",
     ["STOP", "stop", "Unsubscribe", "CANCEL", "END", "QUIT", "STOPALL", "ALTO", "ARRÊT", "arret"],
 )
-def test_stop_is_recorded_never_counted_as_a_vote_and_silences_us(
-    phone: Phone, city: City, word: str
+def test_stop_is_recorded_never_counted_as_a_vote_and_confirmed_once(
+    phone: Phone, city: City, word: str, settings: Any
 ) -> None:
-    assert phone.send(word) == []
+    # Another provider (or Twilio without Advanced Opt-Out): we confirm, once.
+    settings.SMS_PROVIDER_HANDLES_OPT_OUT = False
+    (confirmation,) = phone.send(word)
+    assert "Just City" in confirmation
     resident = Resident.objects.get()
     assert resident.sms_opted_out_at is not None
     assert InboundMessage.objects.get().command == "stop"
     assert Ballot.objects.count() == 0
 
 
-def test_stop_with_numbers_is_still_only_a_stop(phone: Phone, city: City) -> None:
+@pytest.mark.parametrize(
+    ("word", "silent"),
+    [("STOP", True), ("Unsubscribe", True), ("QUIT", True), ("ALTO", False), ("ARRÊT", False)],
+)
+def test_stop_gets_no_second_reply_when_the_provider_answers_it(
+    phone: Phone, city: City, word: str, silent: bool, settings: Any
+) -> None:
+    """Twilio Advanced Opt-Out answers its own words (STOP, QUIT, ...): a reply from us
+    would be a second one (and is not delivered after STOP). Our Spanish and French
+    words Twilio does not know: those we confirm ourselves."""
+    settings.SMS_PROVIDER_HANDLES_OPT_OUT = True
+    answer = phone.send(word)
+    assert (answer == []) is silent
+    assert Resident.objects.get().sms_opted_out_at is not None
+
+
+def test_stop_with_numbers_is_still_only_a_stop(phone: Phone, city: City, settings: Any) -> None:
+    settings.SMS_PROVIDER_HANDLES_OPT_OUT = True
     assert phone.send("STOP VOTE 1 2") == []
     assert Ballot.objects.count() == 0
     # Opted out: later texts are recorded but not acted on, and get no answer.
     assert phone.send("VOTE 1 2") == []
     assert Ballot.objects.count() == 0
     assert InboundMessage.objects.order_by("pk").last().command == "ignored"  # type: ignore[union-attr]
-    # START opts back in; then votes work again.
-    assert "again" in phone.send("START")[0]
+    # START opts back in (Twilio confirms START itself); then votes work again.
+    assert phone.send("START") == []
     assert Resident.objects.get().sms_opted_out_at is None
     assert "Vote recorded" in phone.send("VOTE 1 2")[0]
+
+
+@pytest.mark.parametrize(
+    ("stop", "start", "confirmed"),
+    [
+        ("ALTO", "INICIO", "Volveras a recibir"),
+        ("BAJA", "ALTA", "Volveras a recibir"),
+        ("ARRET", "COMMENCER", "Vous recevrez à nouveau"),
+        ("ARRÊTER", "DÉMARRER", "Vous recevrez à nouveau"),
+    ],
+)
+def test_spanish_and_french_opt_in_words_work(
+    client: Client, city: City, stop: str, start: str, confirmed: str, settings: Any
+) -> None:
+    settings.SMS_PROVIDER_HANDLES_OPT_OUT = True  # the provider does not know these words
+    phone = Phone(client, "+14155550177")
+    assert phone.send(stop) != []  # confirmed by us, in the word's language
+    assert Resident.objects.get().sms_opted_out_at is not None
+    (reply,) = phone.send(start)
+    assert reply.startswith(confirmed)
+    assert Resident.objects.get().sms_opted_out_at is None
 
 
 # --- flood control ------------------------------------------------------------------------------
@@ -352,10 +397,17 @@ def test_flood_from_one_number_is_throttled_without_affecting_others(
     client: Client, city: City, settings: Any
 ) -> None:
     settings.SMS_INBOUND_PER_MINUTE = 5
+    settings.SMS_PROVIDER_HANDLES_OPT_OUT = True
     flooder = Phone(client, "+14155550111")
     answers = [flooder.send(f"INFO {i % 4 + 1}") for i in range(9)]
     assert all(len(a) == 1 and a[0].startswith(str(i % 4 + 1)) for i, a in enumerate(answers[:5]))
-    assert answers[5] == ["Too many messages. Please wait a minute, then try again."]
+    (notice,) = answers[5]
+    # Told once, and when: a minute after the first text of the window.
+    first = InboundMessage.objects.filter(from_hash=phone_hash("+14155550111")).earliest("pk")
+    again = sms_text(time_text(first.received_at + dt.timedelta(minutes=1)))
+    assert (
+        notice == f"Too many messages. You can text again from {again}; until then we read nothing."
+    )
     assert answers[6:] == [[], [], []]  # then silence
     rows = InboundMessage.objects.filter(command="throttled")
     assert rows.count() == 4  # recorded, not acted upon

@@ -7,13 +7,15 @@ from tqdm import tqdm
 
 from budgets.pabulib.db_import import PbImportError, process_import_pabulib
 from budgets.pabulib.pb_file import PbFormatError, read_pb
+from budgets.services.results import results_publish
 from core.models import TallyRule
 
 
 class Command(BaseCommand):
     help = (
-        "Import a Pabulib .pb file as a closed process (projects and anonymous ballots) "
-        "for what-if simulation and demos. A bad file imports nothing."
+        "Import a Pabulib .pb file as a past process (projects and anonymous ballots, "
+        "voting closed) and publish its results under --rule (default: the file's own "
+        "rule, else greedy), unless --unpublished. A bad file imports nothing."
     )
 
     def add_arguments(self, parser: Any) -> None:
@@ -21,6 +23,11 @@ class Command(BaseCommand):
         parser.add_argument("--slug", help="Slug of the new process (default: from META)")
         parser.add_argument(
             "--rule", choices=TallyRule.values, help="Tally rule (default: META rule)"
+        )
+        parser.add_argument(
+            "--unpublished",
+            action="store_true",
+            help="Leave the results unpublished (count them later with the staff pages)",
         )
         parser.add_argument("--no-progress", action="store_true")
 
@@ -47,8 +54,15 @@ class Command(BaseCommand):
             raise CommandError(f"{path}: {exc}") from None
         finally:
             bar.close()
+        published = ""
+        if not options["unpublished"]:
+            # The election is over: its results are what it is imported for. The same
+            # service as staff publication (counted under the rule, frozen, audited).
+            results_publish(process=summary.process, actor=None)
+            published = f"; results published ({summary.process.get_rule_display()})"
         self.stdout.write(
             f"Imported {summary.process.slug}: {summary.projects} projects, "
             f"{summary.ballots} ballots"
             + (f" ({summary.warnings} warnings in the file)" if summary.warnings else "")
+            + published
         )

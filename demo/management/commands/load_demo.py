@@ -29,5 +29,5 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"Demo city ready: {process.projects.count()} projects, "
                 f"{process.pots.count()} pots; process /processes/{PROCESS_SLUG}/; "
-                f"staff login {STAFF_USERNAME}."
+                f"staff logins: {STAFF_USERNAME} and one per role (manage.py demo_logins)."
             )

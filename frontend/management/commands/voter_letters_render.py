@@ -7,8 +7,8 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from accounts.voter_letters import LAYOUTS, voter_letters_html
 from core.command_lookups import process_from_arg
-from frontend.print_sheets import LAYOUTS, voter_letters_html
 from maps.command_lookups import neighbourhood_from_arg
 
 

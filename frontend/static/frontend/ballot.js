@@ -15,7 +15,17 @@
     numbers = { format: function (n) { return String(Math.round(n * 100) / 100); } };
   }
 
-  function money(n) { return numbers.format(n) + " " + currency; }
+  // The same CLDR formats as core/l10n.py on the server ("1.500 US$" in Spanish).
+  var moneyFormat = null;
+  try {
+    moneyFormat = new Intl.NumberFormat(document.documentElement.lang || "en", {
+      style: "currency", currency: currency, minimumFractionDigits: 0, maximumFractionDigits: 2
+    });
+  } catch (e) { moneyFormat = null; }
+  function money(n) {
+    if (moneyFormat) { return moneyFormat.format(n); }
+    return numbers.format(n) + " " + currency;
+  }
 
   function fill(name, values) {
     var text = form.getAttribute("data-text-" + name) || "";
