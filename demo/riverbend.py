@@ -29,6 +29,7 @@ from budgets.services.paper import PaperVoter, paper_ballot_enter
 from budgets.services.pots import pots_allocate
 from budgets.services.results import results_publish
 from core.models import BallotType, Channel, Phase, PhaseKind, PotFormula, Process, TallyRule
+from demo.equity import demo_equity_load
 from maps.geometry import boundary_shape
 from maps.models import Neighbourhood
 from participation import roles
@@ -424,6 +425,8 @@ def demo_city_load() -> Process:
     _moderation_queue(process, neighbourhoods, residents)
     demo_staff_load()
     demo_past_round_load()
+    # The demo's participation and equity figures (demo/equity.py): kept apart.
+    demo_equity_load(process)
     return process
 
 

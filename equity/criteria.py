@@ -22,7 +22,8 @@ from typing import Any
 from equity.figures import Census, OutcomeFigures, ParticipationFigures
 
 NOT_GIVEN = "not_given"
-ALTERNATIVE_CHANNELS = ("sms", "paper")
+# In person (a pilot's workshop, a poll site) counts with paper: the offline way in.
+ALTERNATIVE_CHANNELS = ("sms", "paper", "in_person")
 
 
 @dataclass(frozen=True)
@@ -129,14 +130,19 @@ def _inclusion(
     neighbourhood below the minimum is itself a failure of inclusion: the criterion
     is then not met, whatever the ratio of the others."""
     rows = _neighbourhood_rows(figures, census, min_cell)
-    rates = [r["rate"] for r in rows if r["rate"] is not None and r["population"]]
+    # Exact rates for the ratio; the rows show them rounded.
+    exact = {
+        r["neighbourhood"]: r["participants"] / r["population"]
+        for r in rows
+        if r["participants"] is not None and r["population"]
+    }
     withheld = sum(1 for r in rows if r["participants"] is None)
-    if not rates or max(rates) == 0:
+    if not exact or max(exact.values()) == 0:
         return None, withheld > 0, rows
-    lowest, highest = min(rates), max(rates)
+    lowest, highest = min(exact.values()), max(exact.values())
     for row in rows:
-        row["lowest"] = row["rate"] == lowest
-        row["highest"] = row["rate"] == highest
+        row["lowest"] = exact.get(row["neighbourhood"]) == lowest
+        row["highest"] = exact.get(row["neighbourhood"]) == highest
     return round(lowest / highest, 4), withheld > 0, rows
 
 

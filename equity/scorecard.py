@@ -110,8 +110,12 @@ def processes_in_order() -> list[Process]:
     return list(Process.objects.order_by("created_at", "pk"))
 
 
-def process_scorecard(process: Process) -> Scorecard:
-    """The process's scorecard, its trend over the processes up to it."""
+def process_scorecard(
+    process: Process, *, figures: ParticipationFigures | None = None
+) -> Scorecard:
+    """The process's scorecard, its trend over the processes up to it. ``figures``:
+    the process's participation when the caller has read it already (a page that
+    shows both), so it is read once."""
     census = city_census()
     earlier = [p for p in processes_in_order() if p.pk != process.pk][:]
     earlier = [p for p in earlier if (p.created_at, p.pk) < (process.created_at, process.pk)]
@@ -119,7 +123,7 @@ def process_scorecard(process: Process) -> Scorecard:
     return scorecard_for_figures(
         label=process.slug,
         title=process.title,
-        figures=process_participation(process),
+        figures=figures if figures is not None else process_participation(process),
         outcomes=process_outcomes(process),
         history=history,
         census=census,

@@ -501,13 +501,13 @@ class ParticipationKind(models.TextChoices):
     """What a resident did. The funnel's steps group them: reached; engaged (text, idea,
     comment, support); verified; voted."""
 
-    REACHED = "reached", _("Reached")
+    REACHED = "reached", _("Reached by outreach")
     TEXT = "text", _("Texted")
     IDEA = "idea", _("Proposed an idea")
     COMMENT = "comment", _("Commented")
     SUPPORT = "support", _("Supported an idea")
-    VERIFIED = "verified", _("Verified")
-    VOTE = "vote", _("Voted")
+    VERIFIED = "verified", _("Verified their identity")
+    VOTE = "vote", _("Cast a ballot")
 
 
 class ParticipationFact(models.Model):

@@ -157,8 +157,9 @@ def _labelled_groups(scorecard: dict[str, Any]) -> dict[str, Any]:
 @require_GET
 def process_equity(request: HttpRequest, slug: str) -> HttpResponse:
     process = get_object_or_404(Process, slug=slug)
-    scorecard = _labelled_groups(scorecard_json(process_scorecard(process)))
-    participation = participation_json(process, process_participation(process))
+    figures = process_participation(process)
+    scorecard = _labelled_groups(scorecard_json(process_scorecard(process, figures=figures)))
+    participation = participation_json(process, figures)
     funnel = funnel_json(process, process_funnel(process))
     channel_labels = {"web": _("Web"), "sms": _("SMS"), "paper": _("Paper"), "api": _("API")}
     return render(

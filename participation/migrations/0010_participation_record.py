@@ -32,7 +32,7 @@ class Migration(migrations.Migration):
             name='ParticipationFact',
             fields=[
                 ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('kind', models.CharField(choices=[('reached', 'Reached'), ('text', 'Texted'), ('idea', 'Proposed an idea'), ('comment', 'Commented'), ('support', 'Supported an idea'), ('verified', 'Verified'), ('vote', 'Voted')], max_length=10)),
+                ('kind', models.CharField(choices=[('reached', 'Reached by outreach'), ('text', 'Texted'), ('idea', 'Proposed an idea'), ('comment', 'Commented'), ('support', 'Supported an idea'), ('verified', 'Verified their identity'), ('vote', 'Cast a ballot')], max_length=10)),
                 ('channel', models.CharField(choices=[('web', 'Web'), ('sms', 'SMS'), ('paper', 'Paper'), ('api', 'API'), ('import', 'Imported')], max_length=10)),
                 ('day', models.DateField()),
                 ('process', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='core.process')),

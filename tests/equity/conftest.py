@@ -1,0 +1,1 @@
+from tests.budgets.conftest import voting_process  # noqa: F401
