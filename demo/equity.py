@@ -130,7 +130,8 @@ def _open_process_voters(process: Process, neighbourhoods: Sequence[Neighbourhoo
         for k in range(count - 2):
             channel = _weighted(rng, CHANNEL_MIX)
             answers = _answers(rng, age_bias=0.04 * (index % 3))
-            e164 = f"+1555020{index:02d}{k:02d}"
+            # 040: apart from the numbers of last year's round (020) and the residents (010).
+            e164 = f"+1555040{index:02d}{k:02d}"
             resident = Resident(
                 neighbourhood=n,
                 language=["en", "es", "fr"][k % 3],

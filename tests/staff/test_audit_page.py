@@ -121,6 +121,10 @@ def _process_post(process: Any, phase: Any, pot: Any, **changes: str) -> dict[st
         "pots-0-id": str(pot.pk),
         "pots-0-process": str(process.pk),
         "pots-0-name": pot.name,
+        # Pot names are per language (modeltranslation): the inline posts each one.
+        **{
+            f"pots-0-name_{lang}": getattr(pot, f"name_{lang}") or "" for lang in ("en", "es", "fr")
+        },
         "pots-0-amount": str(pot.amount),
     }
     data.update(changes)
