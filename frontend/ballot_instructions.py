@@ -8,17 +8,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.template.defaultfilters import floatformat
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from budgets.ballot_limits import BallotLimits
 from budgets.selectors import BallotPot
+from core.l10n import money
 from core.models import BallotType
 
 
 def _money(amount: object, currency: str) -> str:
-    return f"{floatformat(amount, '-2g')} {currency}"
+    # The one locale-aware formatter, as on the meter, the receipt and SMS.
+    return money(str(amount), currency)
 
 
 def _plural(singular: str, plural: str, n: int) -> str:

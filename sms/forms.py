@@ -60,8 +60,26 @@ class SimulatorForm(forms.Form):
         return sid
 
 
+# The largest id a database key holds (signed 64 bits): a bigger one is no id at all,
+# and SQLite raises OverflowError on it instead of finding nothing.
+_ID_MAX = 2**63 - 1
+
+
+class _IdsField(forms.ModelMultipleChoiceField):
+    def clean(self, value: Any) -> Any:
+        for raw in value or ():
+            text = str(raw)
+            if not text.isdigit() or int(text) > _ID_MAX:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": text},
+                )
+        return super().clean(value)
+
+
 class BroadcastForm(forms.Form):
-    neighbourhoods = forms.ModelMultipleChoiceField(
+    neighbourhoods = _IdsField(
         label=_("Neighbourhoods"),
         queryset=Neighbourhood.objects.order_by("name"),
         widget=forms.CheckboxSelectMultiple,

@@ -213,6 +213,10 @@ def world(
         assert any("receipt" in r.lower() or "recorded" in r.lower() for r in replies), replies
     for i, (e164, _resident) in enumerate(sms_people[3:]):
         _text(e164, "HELP", f"SMhelp{i:028d}")
+    from django.contrib.auth.models import Permission
+
+    staff_user.user_permissions.add(Permission.objects.get(codename="send_broadcast"))
+    staff_user = type(staff_user).objects.get(pk=staff_user.pk)  # drop the permission cache
     with capture(execute=True):
         sms_broadcast(author=staff_user, neighbourhood_ids=[a.pk], texts={"en": "Vote now!"})
 

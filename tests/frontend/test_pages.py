@@ -7,7 +7,7 @@ import json
 import pytest
 from django.test import Client
 
-from budgets.models import ImplementationStatus, Project
+from budgets.models import ImplementationStatus, Pot, Project
 from core.models import Process
 from maps.models import Neighbourhood
 from participation.models import Proposal
@@ -120,6 +120,8 @@ def test_map_list_and_map_data_use_the_same_filters(
     other = Neighbourhood.objects.create(
         name="Hill", slug="hill", boundary=area.boundary, population=5
     )
+    # A map filters by the neighbourhoods its process covers (a pot of theirs).
+    Pot.objects.create(process=city, neighbourhood=other, name="Hill", amount=1000)
     Project.objects.filter(process=city, short_code=2).update(
         neighbourhood=other, implementation_status=ImplementationStatus.IN_PROGRESS
     )

@@ -55,7 +55,7 @@ def test_sms_flags_reach_the_threshold(make_phone: Any, published: Proposal, set
 def test_flag_of_an_unpublished_idea_is_no_such_idea(make_phone: Any, city: City) -> None:
     hidden = ProposalFactory(process=city.process, status=ProposalStatus.SUBMITTED)
     answers = make_phone("+14155550401").send(f"FLAG {hidden.pk}")
-    assert f"There is no idea #{hidden.pk}" in " ".join(answers)
+    assert f"There is no idea I{hidden.pk}" in " ".join(answers)
     assert "Send FLAG and the idea number" in " ".join(make_phone("+14155550402").send("FLAG"))
     assert not Flag.objects.exists()
 
@@ -68,7 +68,7 @@ def test_a_comment_by_sms_in_a_premoderated_process_waits_for_review(
 
     city.process.comment_moderation = CommentModeration.PRE
     city.process.save()
-    answers = make_phone("+14155550501").send(f"COMMENT {published.pk} Needs a ramp")
+    answers = make_phone("+14155550501").send(f"COMMENT I{published.pk} Needs a ramp")
     assert "shown once a moderator reviews it" in " ".join(answers)
     comment = Comment.objects.get(proposal=published)
     assert comment.status == CommentStatus.PENDING and comment.queued_at is not None
