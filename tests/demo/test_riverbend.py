@@ -17,14 +17,18 @@ pytestmark = pytest.mark.django_db
 
 def _snapshot() -> dict[str, object]:
     return {
-        "neighbourhoods": list(Neighbourhood.objects.values_list("pk", "name", "population")),
-        "processes": list(Process.objects.values_list("pk", "slug")),
-        "pots": list(Pot.objects.values_list("pk", "name", "amount")),
-        "projects": list(Project.objects.values_list("pk", "short_code", "title", "cost", "lat")),
-        "proposals": list(Proposal.objects.values_list("pk", "title")),
+        "neighbourhoods": list(
+            Neighbourhood.objects.order_by("pk").values_list("pk", "name", "population")
+        ),
+        "processes": list(Process.objects.order_by("pk").values_list("pk", "slug")),
+        "pots": list(Pot.objects.order_by("pk").values_list("pk", "name", "amount")),
+        "projects": list(
+            Project.objects.order_by("pk").values_list("pk", "short_code", "title", "cost", "lat")
+        ),
+        "proposals": list(Proposal.objects.order_by("pk").values_list("pk", "title")),
         "comments": Comment.objects.count(),
         "residents": Resident.objects.count(),
-        "phases": list(Phase.objects.values_list("pk", "kind")),
+        "phases": list(Phase.objects.order_by("pk").values_list("pk", "kind")),
     }
 
 
