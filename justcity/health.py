@@ -93,7 +93,11 @@ def _ready_sync() -> dict[str, str]:
     except Exception as exc:
         logger.warning("readiness: static files: %s", exc)
         checks["static_files"] = "down"
-    connections.close_all()
+    # Hand the thread's connections back (to the pool); never one inside a transaction
+    # of its caller (tests run each request inside one), which would roll it back.
+    for conn in connections.all(initialized_only=True):
+        if not conn.in_atomic_block:
+            conn.close()
     return checks
 
 

@@ -141,9 +141,14 @@ def _lock_resident(resident: Resident, process: Process, pot_ids: Iterable[int])
         )
         .values("listed")
     )
+    # Lock first, read after: a statement's subqueries see the snapshot taken before it
+    # waited for the lock, so a lock-and-read in one query misses the ballot a parallel
+    # cast of this resident committed meanwhile (and then collides with it). The read
+    # below is a new statement, with a snapshot taken after the lock was granted.
+    if not Resident.objects.select_for_update().filter(pk=resident.pk).values("pk").exists():
+        raise Resident.DoesNotExist(f"resident {resident.pk} is gone")
     row = (
-        Resident.objects.select_for_update()
-        .filter(pk=resident.pk)
+        Resident.objects.filter(pk=resident.pk)
         .annotate(
             voting_starts_at=Subquery(voting.values("starts_at")[:1]),
             voting_ends_at=Subquery(voting.values("ends_at")[:1]),

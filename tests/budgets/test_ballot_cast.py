@@ -220,6 +220,9 @@ def test_unknown_channel_is_a_programming_error(voting_process) -> None:  # type
         cast(ResidentFactory(), voting_process, 1, channel="fax")
 
 
+# Committed for real: with Redis the event is computed on the live thread, whose own
+# connection cannot see a test's uncommitted transaction.
+@pytest.mark.django_db(transaction=True)
 def test_turnout_event_is_scheduled_on_commit(
     voting_process, django_capture_on_commit_callbacks, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]

@@ -8,7 +8,13 @@ from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
-from django.db import IntegrityError, close_old_connections, connection, transaction
+from django.db import (
+    IntegrityError,
+    OperationalError,
+    close_old_connections,
+    connection,
+    transaction,
+)
 from django.utils import timezone
 
 from budgets.ballot_validation import Choice
@@ -21,6 +27,9 @@ from tests.factories import ResidentFactory
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
+POOL_RETRIES = 20
+
+
 def run_parallel(n: int, work: Callable[[int], object]) -> list[object]:
     barrier = threading.Barrier(n)
     results: list[object] = [None] * n
@@ -28,7 +37,16 @@ def run_parallel(n: int, work: Callable[[int], object]) -> list[object]:
     def runner(i: int) -> None:
         try:
             barrier.wait()
-            results[i] = work(i)
+            for attempt in range(POOL_RETRIES):
+                try:
+                    results[i] = work(i)
+                    break
+                except OperationalError as exc:
+                    # The bounded pool (DB_POOL_MAX_SIZE) made this caller wait too long:
+                    # a client gets 503 and tries again; so does this one.
+                    if "couldn't get a connection" not in str(exc) or attempt == POOL_RETRIES - 1:
+                        raise
+                    connection.close()
         except Exception as exc:
             results[i] = exc
         finally:
