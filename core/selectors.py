@@ -6,7 +6,7 @@ from datetime import datetime
 
 from django.utils import timezone
 
-from core.models import Phase, PhaseKind, Process
+from core.models import Phase, PhaseKind, PhaseState, Process
 
 
 def process_current_phase(process: Process, when: datetime | None = None) -> Phase | None:
@@ -29,3 +29,20 @@ def process_voting_opened(process: Process, when: datetime | None = None) -> boo
     voters see must not change under them (``budgets.services.process_edits``)."""
     now = when if when is not None else timezone.now()
     return Phase.objects.filter(process=process, kind=PhaseKind.VOTING, starts_at__lte=now).exists()
+
+
+def processes_current_and_past(
+    when: datetime | None = None,
+) -> tuple[list[Process], list[Process]]:
+    """Current processes (a phase open or still to come, or no phases yet) and past ones
+    (every phase closed), each newest first. The public home and the staff home both
+    list current work before finished rounds, so nobody acts on a closed process by
+    mistake."""
+    now = when if when is not None else timezone.now()
+    current: list[Process] = []
+    past: list[Process] = []
+    for process in Process.objects.prefetch_related("phases").order_by("-created_at"):
+        phases = list(process.phases.all())
+        closed = bool(phases) and all(phase.state_at(now) == PhaseState.CLOSED for phase in phases)
+        (past if closed else current).append(process)
+    return current, past

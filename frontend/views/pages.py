@@ -12,8 +12,8 @@ from budgets.selectors import (
     process_turnout,
     projects_on_ballot,
 )
-from core.models import PhaseKind, PhaseState, Process
-from core.selectors import process_current_phase
+from core.models import PhaseKind, Process
+from core.selectors import process_current_phase, processes_current_and_past
 from core.translated_order import translated_order
 from frontend.live import live_config
 from frontend.selectors import proposals_with_support
@@ -30,15 +30,10 @@ def home(request: HttpRequest) -> HttpResponse:
     """Current processes (a phase open or still to come) apart from past ones (every
     phase closed, as an imported Pabulib election), so results of a past round are one
     click away without being mistaken for a live vote."""
-    current, past = [], []
+    current, past = processes_current_and_past()
     now = timezone.now()
-    for process in Process.objects.prefetch_related("phases"):
-        phases = list(process.phases.all())
-        if phases and all(phase.state_at(now) == PhaseState.CLOSED for phase in phases):
-            past.append(process)
-        else:
-            current.append((process, process_current_phase(process)))
-    return render(request, "frontend/home.html", {"processes": current, "past": past})
+    with_phase = [(process, process_current_phase(process, now)) for process in current]
+    return render(request, "frontend/home.html", {"processes": with_phase, "past": past})
 
 
 def neighbourhood_list(request: HttpRequest) -> HttpResponse:

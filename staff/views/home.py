@@ -11,7 +11,7 @@ from django.shortcuts import render
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils.translation import gettext_lazy as _
 
-from core.models import Process
+from core.selectors import processes_current_and_past
 from sms.backends import sms_is_demo_backend
 from staff.access import ANY_ROLE, staff_role_required
 
@@ -71,12 +71,13 @@ def staff_links(user: Any) -> list[StaffLink]:
 @staff_role_required
 def staff_home(request: HttpRequest) -> HttpResponse:
     user = request.user
+    current, past = processes_current_and_past()
     return render(
         request,
         "staff/home.html",
         {
             "links": staff_links(user),
-            "processes": Process.objects.order_by("-created_at"),
+            "processes": current + past,
             "can": {
                 "codes": user.has_perm("participation.issue_voter_codes"),
                 "enter": user.has_perm("budgets.enter_paper_ballots"),
