@@ -55,10 +55,21 @@ DRILLS = (
 # well under a sign-in code's life), and the sweeper's interval on top of it.
 LEASE_S = 60.0
 SWEEP_MARGIN_S = 30.0
+# Traffic of a drill's first seconds is left out of before/during comparisons.
+WARMUP_S = 3.0
 
 
 def _between(samples: list[Sample], start: float, end: float) -> list[Sample]:
     return [s for s in samples if start <= s.at < end]
+
+
+def _began(sample: Sample) -> float:
+    return sample.at - sample.ms / 1000
+
+
+def _overlapping(samples: list[Sample], start: float, end: float) -> list[Sample]:
+    """Samples whose request was in flight at some moment of [start, end)."""
+    return [s for s in samples if _began(s) < end and s.at >= start]
 
 
 def _p99(samples: list[Sample]) -> float:
@@ -183,6 +194,7 @@ async def _redis_drill(
         seed=2 if name == "redis_kill" else 3,
         casts=args.history,
     ) as traffic:
+        started = time.monotonic()
         run = asyncio.create_task(
             traffic.run(concurrency=6, seconds=args.seconds + 10, ws_clients=8)
         )
@@ -191,15 +203,19 @@ async def _redis_drill(
         await asyncio.to_thread(fault)
         await asyncio.sleep(2)
         ready_during, ready_body = await asyncio.to_thread(h.get_json, h.ready_path, 5.0)
-        ws_accepted, ws_said = await traffic.ws_probe()
+        # The consumer gives up joining after LIVE_REDIS_TIMEOUT (2 s), then says so.
+        ws_accepted, ws_said = await traffic.ws_probe(wait=5.0)
         await asyncio.sleep(max(0.0, args.seconds / 2 - 2))
         await asyncio.to_thread(recover)
         back_at = time.monotonic()
         window = await run
         counted = await asyncio.to_thread(_recount, traffic, city)
     samples = window.samples
-    before = _between(samples, 0, fault_at)
-    during = _between(samples, fault_at, back_at)
+    # The first seconds are each worker's first requests (imports, templates, the
+    # pool's first connections): compared with neither side.
+    warm = started + WARMUP_S
+    before = [s for s in samples if warm <= _began(s) and s.at < fault_at]
+    during = [s for s in _overlapping(samples, fault_at, back_at) if _began(s) >= warm]
     casts_during = [s for s in during if s.kind in ("web", "sms")]
     outcomes = _outcomes(samples)
     errors = sum(v for k, v in outcomes.items() if k != "ok")
@@ -233,6 +249,22 @@ async def _redis_drill(
         p99_before_ms=p99_before,
         p99_during_ms=p99_during,
         p50_during_ms=round(percentile([s.ms for s in casts_during], 0.5), 1),
+        # The slowest casts of the outage: which channel, how long, and when they began
+        # (seconds after the fault), so a slowdown points at its path.
+        slowest_during=[
+            {"kind": s.kind, "ms": round(s.ms), "began_s": round(s.at - s.ms / 1000 - fault_at, 1)}
+            for s in sorted(casts_during, key=lambda s: s.ms, reverse=True)[:5]
+        ],
+        not_ok=[
+            {
+                "kind": s.kind,
+                "outcome": s.outcome,
+                "ms": round(s.ms),
+                "began_s": round(_began(s) - fault_at, 1),
+            }
+            for s in samples
+            if s.outcome != "ok"
+        ][:10],
         readyz_during=ready_during,
         readyz_body=ready_body,
         ws_during_accepted=ws_accepted,

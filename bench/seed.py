@@ -145,15 +145,16 @@ def seed_city(n_residents: int = 1000) -> City:
 def pgbench_script() -> str:
     """The ballot transaction of ``ballot_cast`` in SQL, for ``pgbench -n -f``: lock the
     resident, read the phases, pot and projects it validates against, write (or
-    replace) the pot's ballot, its selections and a cast-log entry, in one transaction.
+    replace) the pot's ballot, its selections, a cast-log entry and the participation
+    record's upsert, in one transaction.
     Variables (``-D``): proc, pot, project0, rmin, rmax. Table names from the models."""
     from budgets.models import Ballot, CastLog, Pot, Project, Selection
     from core.models import Phase
-    from participation.models import Resident
+    from participation.models import ParticipationFact, Resident
 
     t = {
         m.__name__: m._meta.db_table
-        for m in (Ballot, CastLog, Pot, Project, Selection, Phase, Resident)
+        for m in (Ballot, CastLog, Pot, Project, Selection, Phase, Resident, ParticipationFact)
     }
     return f"""\\set rid random(:rmin, :rmax)
 \\set a random(0, 7)
@@ -165,8 +166,9 @@ SELECT id FROM {t["Resident"]} WHERE id = :rid FOR UPDATE;
 SELECT id, kind, starts_at, ends_at FROM {t["Phase"]} WHERE process_id = :proc;
 SELECT id, amount FROM {t["Pot"]} WHERE id = :pot;
 SELECT id, cost, pot_id FROM {t["Project"]} WHERE id IN (:pa, :pb);
-INSERT INTO {t["Ballot"]} (process_id, pot_id, voter, channel, receipt, cast_at)
-  VALUES (:proc, :pot, 'pgbench-' || :rid, 'web', substr(md5(random()::text), 1, 16), now())
+INSERT INTO {t["Ballot"]} (process_id, pot_id, voter, channel, receipt, cast_at, test)
+  VALUES (:proc, :pot, 'pgbench-' || :rid, 'web', substr(md5(random()::text), 1, 16), now(),
+    false)
   ON CONFLICT (pot_id, voter) DO UPDATE SET channel = EXCLUDED.channel,
     receipt = EXCLUDED.receipt, cast_at = EXCLUDED.cast_at, voided_at = NULL
   RETURNING id AS bid \\gset
@@ -174,6 +176,9 @@ DELETE FROM {t["Selection"]} WHERE ballot_id = :bid;
 INSERT INTO {t["Selection"]} (ballot_id, project_id, points) VALUES (:bid, :pa, 1), (:bid, :pb, 1);
 INSERT INTO {t["CastLog"]} (ballot_id, receipt, channel, cast_at)
   VALUES (:bid, substr(md5(random()::text), 1, 16), 'web', now());
+INSERT INTO {t["ParticipationFact"]} (id, process_id, resident_id, kind, channel, day)
+  VALUES (gen_random_uuid(), :proc, :rid, 'vote', 'web', current_date)
+  ON CONFLICT (process_id, kind, resident_id, day) DO UPDATE SET channel = EXCLUDED.channel;
 COMMIT;
 """
 

@@ -40,3 +40,11 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 # gunicorn's control socket sits at one fixed path per user; two stacks on one machine
 # (a load test beside a deployment) would fight over it, and we do not use it.
 control_socket_disable = True
+
+
+def post_worker_init(worker: object) -> None:
+    """Read the migrations on disk once, at boot, so the first readiness probe a worker
+    answers under load is one query, not seconds of imports (``justcity.health``)."""
+    from justcity.health import migrations_on_disk
+
+    migrations_on_disk()

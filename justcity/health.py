@@ -23,7 +23,8 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.contrib.staticfiles.storage import ManifestFilesMixin, staticfiles_storage
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.migrations.executor import MigrationExecutor
+from django.db.migrations.loader import MigrationLoader
+from django.db.migrations.recorder import MigrationRecorder
 from django.http import HttpRequest, JsonResponse
 
 logger = logging.getLogger(__name__)
@@ -34,6 +35,7 @@ STATIC_PROBE = "frontend/site.css"
 # Migrations seen complete stay so this long (loading the graph costs tens of ms).
 MIGRATIONS_CACHE_S = 60.0
 _migrations_ok_until = 0.0
+_disk_migrations: dict[tuple[str, str], tuple[tuple[str, str], ...]] | None = None
 
 
 def _database_ok() -> None:
@@ -42,14 +44,35 @@ def _database_ok() -> None:
         cursor.fetchone()
 
 
+def migrations_on_disk() -> dict[tuple[str, str], tuple[tuple[str, str], ...]]:
+    """Every migration the code ships, by (app, name), with what it replaces (a squash),
+    read once per process: the code does not change under a running worker. Loading the
+    graph imports every migration module, which takes seconds on a loaded machine, so
+    the web workers load it at boot (``justcity.gunicorn_conf.post_worker_init``) and a
+    readiness probe never waits for it."""
+    global _disk_migrations
+    if _disk_migrations is None:
+        loader = MigrationLoader(None, ignore_no_migrations=True)
+        _disk_migrations = {
+            key: tuple(migration.replaces) for key, migration in loader.disk_migrations.items()
+        }
+    return _disk_migrations
+
+
 def _migrations_applied() -> None:
+    """One query: every migration on disk is recorded as applied (a squash counts as
+    applied when everything it replaces is)."""
     global _migrations_ok_until
     if time.monotonic() < _migrations_ok_until:
         return
-    executor = MigrationExecutor(connections[DEFAULT_DB_ALIAS])
-    plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
-    if plan:
-        raise RuntimeError(f"{len(plan)} migration(s) not applied")
+    applied = set(MigrationRecorder(connections[DEFAULT_DB_ALIAS]).applied_migrations())
+    missing = [
+        key
+        for key, replaces in migrations_on_disk().items()
+        if key not in applied and not (replaces and all(r in applied for r in replaces))
+    ]
+    if missing:
+        raise RuntimeError(f"{len(missing)} migration(s) not applied")
     _migrations_ok_until = time.monotonic() + MIGRATIONS_CACHE_S
 
 
@@ -121,6 +144,7 @@ async def readyz(request: HttpRequest) -> JsonResponse:
     try:
         checks = await asyncio.wait_for(sync_to_async(_ready_sync)(), CHECK_TIMEOUT_S)
     except TimeoutError:
+        logger.warning("readiness: database checks took over %.0f s", CHECK_TIMEOUT_S)
         checks = {"database": "down", "migrations": "unknown", "static_files": "unknown"}
     try:
         await asyncio.wait_for(_channel_layer_ok(), settings.LIVE_REDIS_TIMEOUT)
