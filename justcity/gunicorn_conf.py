@@ -43,8 +43,20 @@ control_socket_disable = True
 
 
 def post_worker_init(worker: object) -> None:
-    """Read the migrations on disk once, at boot, so the first readiness probe a worker
-    answers under load is one query, not seconds of imports (``justcity.health``)."""
+    """Warm the worker before it takes traffic: import every view (the URLconf), load
+    each language's catalogue and read the migrations on disk. A cold worker's first
+    requests otherwise pay for seconds of imports, and under load one took longer than
+    Twilio's 15 s webhook limit (``python -m bench.drills``)."""
+    from django.conf import settings
+    from django.urls import get_resolver
+    from django.utils import translation
+    from django.utils.module_loading import import_string
+
     from justcity.health import migrations_on_disk
 
+    get_resolver().url_patterns  # noqa: B018 - the import is the point
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            translation.gettext("Vote")
+    import_string(settings.SMS_BACKEND)  # the gateway's client library (twilio)
     migrations_on_disk()

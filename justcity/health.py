@@ -65,7 +65,10 @@ def _migrations_applied() -> None:
     global _migrations_ok_until
     if time.monotonic() < _migrations_ok_until:
         return
-    applied = set(MigrationRecorder(connections[DEFAULT_DB_ALIAS]).applied_migrations())
+    # The recorder's queryset, not applied_migrations(): that one first lists the tables.
+    # No django_migrations table at all raises, which is "down" too.
+    recorded = MigrationRecorder(connections[DEFAULT_DB_ALIAS]).migration_qs
+    applied = set(recorded.values_list("app", "name"))
     missing = [
         key
         for key, replaces in migrations_on_disk().items()

@@ -127,3 +127,25 @@ def test_missing_collectstatic_is_not_ready_until_collected(client, settings, tm
     response = client.get("/readyz")
     assert response.status_code == 200, response.json()
     assert response.json()["checks"]["static_files"] == "ok"
+
+
+@pytest.mark.django_db
+def test_a_warmed_worker_checks_migrations_with_one_query(
+    client: Any, monkeypatch: Any, django_assert_num_queries: Any
+) -> None:
+    """gunicorn's post_worker_init reads the migrations on disk before traffic, so the
+    readiness probe itself never loads the graph (seconds under load) and asks the
+    database one question about migrations."""
+    from justcity import gunicorn_conf, health
+
+    monkeypatch.setattr(health, "_disk_migrations", None)
+    monkeypatch.setattr(health, "_migrations_ok_until", 0.0)
+    gunicorn_conf.post_worker_init(object())
+    on_disk = health.migrations_on_disk()
+    assert ("budgets", "0001_initial") in on_disk
+    assert health.migrations_on_disk() is on_disk  # read once per process
+
+    with django_assert_num_queries(2):  # SELECT 1, then the applied migrations
+        response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json()["checks"]["migrations"] == "ok"
