@@ -465,8 +465,8 @@ def no_such_idea_text(proposal_id: int) -> str:
 
 def comment_pending_text(proposal_id: int) -> str:
     return finish(
-        _("Thank you. Your comment on idea #%(id)d is shown once a moderator reviews it.")
-        % {"id": proposal_id}
+        _("Thank you. Your comment on idea %(ref)s is shown once a moderator reviews it.")
+        % {"ref": idea_ref(proposal_id)}
     )
 
 

@@ -112,6 +112,7 @@ TWO_SEGMENTS: list[tuple[str, Callable[[], str]]] = [
     ("comment_usage", replies.comment_usage_text),
     ("no_such_idea", lambda: replies.no_such_idea_text(1234567)),
     ("comment_posted", lambda: replies.comment_posted_text(1234567)),
+    ("comment_pending", lambda: replies.comment_pending_text(1234567)),
     ("refused", lambda: replies.refused_text("Keep comments under 2000 characters. " * 10)),
     ("language_set", replies.language_set_text),
     ("language_usage", replies.language_usage_text),
