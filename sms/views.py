@@ -42,7 +42,7 @@ from sms.models import OutboundMessage, OutboundStatus
 from sms.outbound import outbound_status_record
 from sms.phone_display import mask_phone
 from sms.selectors import inbound_thread, outbound_queue, outbound_status_counts
-from sms.sending import outbound_send_due
+from sms.sending import REQUEUE_PERMISSION, outbound_send_due_by_staff
 from sms.services import (
     BroadcastError,
     SmsInputError,
@@ -212,9 +212,9 @@ def queue(request: HttpRequest) -> HttpResponse:
     """The outbound queue for staff: counts by status, the latest rows (numbers
     masked), and a button that sends whatever is due now (the sweeper)."""
     if request.method == "POST":
-        if not request.user.has_perm("sms.change_outboundmessage"):
+        if not request.user.has_perm(REQUEUE_PERMISSION):
             raise PermissionDenied
-        sent = outbound_send_due()
+        sent = outbound_send_due_by_staff(actor=request.user)
         messages.success(request, _("Sent %(n)d due message(s).") % {"n": sent})
         return redirect("sms:queue")
     status = request.GET.get("status", "")

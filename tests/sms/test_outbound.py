@@ -190,7 +190,7 @@ def test_staff_can_requeue_failed_messages() -> None:
     sent = OutboundMessage.objects.create(
         to_e164="+14155550124", to_hash="h2", body="done", status=OutboundStatus.SENT
     )
-    assert outbound_requeue(message_ids=[failed.pk, sent.pk]) == 1
+    assert outbound_requeue(actor=None, message_ids=[failed.pk, sent.pk]) == 1
     failed.refresh_from_db()
     assert (failed.status, failed.attempts, failed.error_code) == ("queued", 0, "")
     assert outbound_send(message_id=failed.pk) == "sent"
