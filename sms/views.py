@@ -144,16 +144,29 @@ def _staff_permission(permission: str) -> Callable[..., Any]:
     return decorate
 
 
+def _simulator_gate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Open to all with the demo backend; with a real gateway a staff page needing
+    ``sms.use_simulator``, checked before anything else (a wrong method included)."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not simulator_open_to_all():
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not (request.user.is_active and request.user.has_perm("sms.use_simulator")):
+                return HttpResponseForbidden()
+        return view(request, *args, **kwargs)
+
+    wrapped.staff_permissions = ("sms.use_simulator",)  # type: ignore[attr-defined]
+    return wrapped
+
+
+@_simulator_gate
 @require_http_methods(["GET", "POST"])
 def simulator(request: HttpRequest) -> HttpResponse:
     """A phone in the browser: text as any number, read the replies. Calls the same
     ``sms_receive`` as the Twilio webhook (provider ``simulator``, synthetic SIDs)."""
     open_to_all = simulator_open_to_all()
-    if not open_to_all:
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not (request.user.is_active and request.user.has_perm("sms.use_simulator")):
-            return HttpResponseForbidden()
     sender = request.session.get(SIMULATOR_SESSION_KEY, "")
     if request.method == "POST":
         form = SimulatorForm(request.POST, test_numbers_only=not open_to_all)
