@@ -55,13 +55,13 @@ class OverrideNote:
     budget: Decimal | None
     reason: str
     created_at: datetime
+    currency: str = ""
 
     @property
     def summary(self) -> str:
         if self.kind == OverrideKind.BUDGET:
-            return _("The budget was raised to %(amount)s and counted again.") % {
-                "amount": self.budget
-            }
+            amount = money(self.budget, self.currency) if self.budget is not None else ""
+            return _("The budget was raised to %(amount)s and counted again.") % {"amount": amount}
         assert self.project is not None
         if self.kind == OverrideKind.ADD:
             return _("Project %(code)d was funded although the count did not fund it.") % {
@@ -348,6 +348,7 @@ def pot_result_from_run(
             budget=o.budget,
             reason=o.reason,
             created_at=o.created_at,
+            currency=currency,
         )
         for o in final.overrides
     )

@@ -7,6 +7,7 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from participation.admin_base import SafeModelAdmin
 from sms.commands.keywords import Kind
@@ -17,7 +18,7 @@ from sms.models import (
     SmsBroadcast,
     SmsConversation,
 )
-from sms.sending import outbound_requeue
+from sms.sending import REQUEUE_PERMISSION, outbound_requeue
 
 HIDDEN_TEXT = _("(not shown)")
 # Inbound texts whose words staff may read (an idea, a comment, a request for help).
@@ -71,8 +72,13 @@ class InboundMessageAdmin(SafeModelAdmin):
     permissions=["requeue"],
 )
 def requeue(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet) -> None:
-    count = outbound_requeue(message_ids=queryset.values_list("pk", flat=True))
-    modeladmin.message_user(request, f"{count} message(s) queued again.")
+    # The service checks the permission again and writes the audit entries.
+    count = outbound_requeue(actor=request.user, message_ids=queryset.values_list("pk", flat=True))
+    modeladmin.message_user(
+        request,
+        ngettext("%(n)d message queued again.", "%(n)d messages queued again.", count)
+        % {"n": count},
+    )
 
 
 @admin.register(OutboundMessage)
@@ -84,7 +90,7 @@ class OutboundMessageAdmin(SafeModelAdmin):
     actions = [requeue]
 
     def has_requeue_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("sms.change_outboundmessage")
+        return request.user.has_perm(REQUEUE_PERMISSION)
 
     @admin.display(description=_("text"))
     def text_shown(self, obj: OutboundMessage) -> str:

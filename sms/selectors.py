@@ -13,7 +13,7 @@ from budgets.selectors import projects_on_ballot
 from core.models import Phase, PhaseKind, Process
 from core.selectors import process_phase_open
 from maps.models import Neighbourhood
-from participation.models import Resident
+from participation.models import Proposal, ProposalStatus, Resident
 from sms.models import InboundMessage, OutboundMessage, OutboundStatus
 
 
@@ -49,6 +49,19 @@ def sms_ballot_projects(process: Process, resident: Resident) -> list[Project]:
             Q(pot__neighbourhood__isnull=True) | Q(pot__neighbourhood=resident.neighbourhood_id)
         )
     )
+
+
+def sms_published_ideas(process: Process, resident: Resident) -> list[Proposal]:
+    """The published ideas LIST shows while only ideas are collected, numbered as
+    ``INFO I12`` and ``COMMENT I12`` take them: city-wide ones and the resident's
+    neighbourhood's (every one while their neighbourhood is unknown). Oldest first, so
+    an idea published later never shifts the pages a resident is reading."""
+    ideas = Proposal.objects.filter(process=process, status=ProposalStatus.APPROVED)
+    if resident.neighbourhood_id is not None:
+        ideas = ideas.filter(
+            Q(neighbourhood__isnull=True) | Q(neighbourhood=resident.neighbourhood_id)
+        )
+    return list(ideas.order_by("pk"))
 
 
 def sms_neighbourhoods() -> list[Neighbourhood]:

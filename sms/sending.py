@@ -7,7 +7,12 @@ the webhook's answer."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
+from django.db import transaction
+
+from participation.services.audit_trail import audit_trail_write
+from participation.staff_permissions import staff_require
 from sms.models import OutboundMessage, OutboundPurpose, OutboundStatus
 from sms.outbound import (
     outbound_due_ids,
@@ -56,12 +61,41 @@ def outbound_enqueue(
     return message
 
 
-def outbound_requeue(*, message_ids: Iterable[int]) -> int:
-    """Staff: put failed or cancelled rows back in the queue with fresh attempts (after
-    fixing credentials, say) and hand them to the task backend on commit. Opt-outs are
-    checked again when each is sent. Returns how many rows were requeued."""
-    ids = outbound_requeue_rows(message_ids=message_ids)
-    schedule_sends(ids)
+REQUEUE_PERMISSION = "sms.change_outboundmessage"
+# What a requeue changes on each row, recorded before and after in the audit log (the
+# body and the number never: the log names the message by its id).
+_REQUEUE_AUDITED = ("status", "attempts", "error_code")
+
+
+def outbound_requeue(*, actor: Any, message_ids: Iterable[int]) -> int:
+    """Staff (``sms.change_outboundmessage``; ``actor`` None is the command line): put
+    failed or cancelled rows back in the queue with fresh attempts (after fixing
+    credentials, say) and hand them to the task backend on commit. Opt-outs are checked
+    again when each is sent. One audit entry per requeued row, in the same transaction.
+    Returns how many rows were requeued. Raises PermissionDenied for anyone else."""
+    staff_require(actor, REQUEUE_PERMISSION)
+    with transaction.atomic():
+        before = {
+            row["pk"]: row
+            for row in OutboundMessage.objects.select_for_update()
+            .filter(pk__in=list(message_ids))
+            .values("pk", *_REQUEUE_AUDITED)
+        }
+        ids = outbound_requeue_rows(message_ids=list(before))
+        after = {
+            row["pk"]: row
+            for row in OutboundMessage.objects.filter(pk__in=ids).values("pk", *_REQUEUE_AUDITED)
+        }
+        for pk in ids:
+            audit_trail_write(
+                actor=actor,
+                action="sms.requeue",
+                object_type="sms.outboundmessage",
+                object_id=pk,
+                before={k: before[pk][k] for k in _REQUEUE_AUDITED},
+                after={k: after[pk][k] for k in _REQUEUE_AUDITED},
+            )
+        schedule_sends(ids)
     return len(ids)
 
 
@@ -71,3 +105,19 @@ def outbound_send_due(*, limit: int = 500) -> int:
     Returns how many were sent. Safe to run beside task workers (claims decide)."""
     outbound_reclaim_stale()
     return sum(1 for pk in outbound_due_ids(limit=limit) if outbound_send(message_id=pk) == "sent")
+
+
+def outbound_send_due_by_staff(*, actor: Any) -> int:
+    """The staff queue page's "send now" button: the sweeper, run by a staff member
+    holding ``sms.change_outboundmessage``, and audited with how many were sent (the
+    command's loop is not: it is the server's own routine)."""
+    staff_require(actor, REQUEUE_PERMISSION)
+    sent = outbound_send_due()
+    audit_trail_write(
+        actor=actor,
+        action="sms.send_due",
+        object_type="sms.outboundmessage",
+        object_id="",
+        data={"sent": sent},
+    )
+    return sent

@@ -42,7 +42,7 @@ from sms.models import OutboundMessage, OutboundStatus
 from sms.outbound import outbound_status_record
 from sms.phone_display import mask_phone
 from sms.selectors import inbound_thread, outbound_queue, outbound_status_counts
-from sms.sending import outbound_send_due
+from sms.sending import REQUEUE_PERMISSION, outbound_send_due_by_staff
 from sms.services import (
     BroadcastError,
     SmsInputError,
@@ -144,16 +144,29 @@ def _staff_permission(permission: str) -> Callable[..., Any]:
     return decorate
 
 
+def _simulator_gate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Open to all with the demo backend; with a real gateway a staff page needing
+    ``sms.use_simulator``, checked before anything else (a wrong method included)."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not simulator_open_to_all():
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not (request.user.is_active and request.user.has_perm("sms.use_simulator")):
+                return HttpResponseForbidden()
+        return view(request, *args, **kwargs)
+
+    wrapped.staff_permissions = ("sms.use_simulator",)  # type: ignore[attr-defined]
+    return wrapped
+
+
+@_simulator_gate
 @require_http_methods(["GET", "POST"])
 def simulator(request: HttpRequest) -> HttpResponse:
     """A phone in the browser: text as any number, read the replies. Calls the same
     ``sms_receive`` as the Twilio webhook (provider ``simulator``, synthetic SIDs)."""
     open_to_all = simulator_open_to_all()
-    if not open_to_all:
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not (request.user.is_active and request.user.has_perm("sms.use_simulator")):
-            return HttpResponseForbidden()
     sender = request.session.get(SIMULATOR_SESSION_KEY, "")
     if request.method == "POST":
         form = SimulatorForm(request.POST, test_numbers_only=not open_to_all)
@@ -212,9 +225,9 @@ def queue(request: HttpRequest) -> HttpResponse:
     """The outbound queue for staff: counts by status, the latest rows (numbers
     masked), and a button that sends whatever is due now (the sweeper)."""
     if request.method == "POST":
-        if not request.user.has_perm("sms.change_outboundmessage"):
+        if not request.user.has_perm(REQUEUE_PERMISSION):
             raise PermissionDenied
-        sent = outbound_send_due()
+        sent = outbound_send_due_by_staff(actor=request.user)
         messages.success(request, _("Sent %(n)d due message(s).") % {"n": sent})
         return redirect("sms:queue")
     status = request.GET.get("status", "")

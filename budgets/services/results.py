@@ -32,6 +32,7 @@ from budgets.models import OutcomeOverride, OverrideKind, Pot, Project, TallyRun
 from budgets.results import pot_latest_run, run_outcome
 from budgets.rules import run_rule
 from budgets.tally import decimal_from_fraction, election_for_pot, tally_pot
+from core.l10n import money
 from core.live import broadcast_on_commit
 from core.models import Phase, PhaseKind, PhaseState, Process, TallyRule
 from core.selectors import process_phase
@@ -249,7 +250,8 @@ def outcome_override(
         if kind == OverrideKind.BUDGET:
             if budget is None or budget <= final.budget:
                 raise ResultsError(
-                    _("The new budget must be more than %(amount)s.") % {"amount": final.budget}
+                    _("The new budget must be more than %(amount)s.")
+                    % {"amount": money(final.budget, locked.currency)}
                 )
             project = None
             election, projects = election_for_pot(locked, pot)

@@ -60,7 +60,12 @@ from sms.commands.processes import (
 )
 from sms.conversation import conversation_update
 from sms.models import SmsConversation
-from sms.selectors import SmsProcess, sms_ballot_projects, sms_neighbourhoods
+from sms.selectors import (
+    SmsProcess,
+    sms_ballot_projects,
+    sms_neighbourhoods,
+    sms_published_ideas,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -307,6 +312,10 @@ def _list_page(
     if isinstance(found, Outcome):
         return found
     process = found.process
+    if not found.voting_open:
+        # Only ideas are collected: LIST shows them with the I-numbers INFO and COMMENT
+        # take (a bare number is a project's, and there is no ballot yet).
+        return _pages_out(ctx, page, _idea_pages(ctx, process))
     projects = sms_ballot_projects(process, ctx.resident)
     if not projects:
         return _out(Kind.LIST, replies.no_projects_text())
@@ -323,6 +332,20 @@ def _list_page(
             )
         ],
     )
+    return _pages_out(ctx, page, pages)
+
+
+def _idea_pages(ctx: Context, process: Process) -> list[replies.Page] | str:
+    ideas = sms_published_ideas(process, ctx.resident)
+    if not ideas:
+        return replies.no_ideas_text()
+    return replies.idea_pages([replies.IdeaLine(i.pk, i.title) for i in ideas])
+
+
+def _pages_out(ctx: Context, page: int, pages: list[replies.Page] | str) -> Outcome:
+    """Page ``page`` of a LIST (MORE continues it), or the text saying there is none."""
+    if isinstance(pages, str):
+        return _out(Kind.LIST, pages)
     if not 1 <= page <= len(pages):
         return _out(Kind.LIST, replies.list_page_missing_text(len(pages)))
     _update(ctx, more=f"{MORE_LIST}:{page + 1}" if page < len(pages) else "")

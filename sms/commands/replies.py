@@ -230,6 +230,36 @@ def project_pages(projects: Sequence[ProjectLine], pots: Sequence[PotLine]) -> l
     return pack_pages(items, render)
 
 
+@dataclass(frozen=True)
+class IdeaLine:
+    number: int  # the idea's id: shown and typed as I12
+    title: str
+
+
+def idea_pages(ideas: Sequence[IdeaLine]) -> list[Page]:
+    """The published ideas while no vote is open, one per line with the I-number that
+    INFO and COMMENT take (the first idea's serves as the example)."""
+    example = idea_ref(ideas[0].number) if ideas else idea_ref(12)
+
+    def render(joined: str, page: int, pages: int, more: bool) -> str:
+        head = _("Ideas %(page)d/%(pages)d") % {"page": page, "pages": pages}
+        if more:
+            tail = _("LIST %(next)d for more.") % {"next": page + 1}
+        else:
+            tail = _("INFO %(ref)s for details, COMMENT %(ref)s and your text to comment.") % {
+                "ref": example
+            }
+        return f"{head}\n{joined}\n{tail}"
+
+    return pack_pages([f"{idea_ref(i.number)} {short_title(i.title)}" for i in ideas], render)
+
+
+def no_ideas_text() -> str:
+    return finish(
+        _("No vote is open and no idea is published yet. Send IDEA and your idea to suggest one.")
+    )
+
+
 def no_projects_text() -> str:
     return finish(_("There are no projects on your ballot yet."))
 
@@ -435,8 +465,8 @@ def no_such_idea_text(proposal_id: int) -> str:
 
 def comment_pending_text(proposal_id: int) -> str:
     return finish(
-        _("Thank you. Your comment on idea #%(id)d is shown once a moderator reviews it.")
-        % {"id": proposal_id}
+        _("Thank you. Your comment on idea %(ref)s is shown once a moderator reviews it.")
+        % {"ref": idea_ref(proposal_id)}
     )
 
 

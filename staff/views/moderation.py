@@ -69,8 +69,8 @@ def _queue_url(request: HttpRequest) -> str:
     return reverse("staff:moderation")
 
 
-@require_GET
 @staff_permission_required(MODERATE)
+@require_GET
 def moderation_queue_page(request: HttpRequest) -> HttpResponse:
     filters = _filters(request)
     items = moderation_queue(request.user, **filters)
@@ -160,8 +160,8 @@ def _allowed_actions(kind: str) -> tuple[str, ...]:
     ]
 
 
-@require_POST
 @staff_permission_required(MODERATE)
+@require_POST
 def moderation_decide(request: HttpRequest) -> HttpResponse:
     """One action on one item (a queue row's buttons, the item page's form). A stale
     form (someone decided first), a bad action or reason comes back as a message."""
@@ -181,8 +181,8 @@ def moderation_decide(request: HttpRequest) -> HttpResponse:
     return HttpResponseRedirect(_queue_url(request), status=303)
 
 
-@require_POST
 @staff_permission_required(MODERATE)
+@require_POST
 def moderation_bulk(request: HttpRequest) -> HttpResponse:
     """One action on every checked queue row ("proposal:12", "comment:5"); each item is
     decided on its own (one refused item does not stop the others) and the form's
@@ -210,8 +210,8 @@ def moderation_bulk(request: HttpRequest) -> HttpResponse:
     return HttpResponseRedirect(_queue_url(request), status=303)
 
 
-@require_GET
 @staff_permission_required(MODERATE)
+@require_GET
 def moderation_item(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     item = _item(request, kind, pk if 0 < pk <= MAX_ID else None)
     target: dict[str, Any] = {kind: item}
@@ -228,8 +228,8 @@ def moderation_item(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     return render(request, "staff/moderation_item.html", context)
 
 
-@require_POST
 @staff_permission_required(MODERATE)
+@require_POST
 def moderation_note(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     item = _item(request, kind, pk if 0 < pk <= MAX_ID else None)
     target: dict[str, Any] = {kind: item}

@@ -28,8 +28,8 @@ def pilot_list(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
-@require_http_methods(["GET", "POST"])
 @staff_permission_required(REPORT_PERMISSION)
+@require_http_methods(["GET", "POST"])
 def pilot_detail(request: HttpRequest, slug: str) -> HttpResponse:
     pilot = pilot_for_reporter(request.user, slug)
     token = None

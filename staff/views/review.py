@@ -29,8 +29,8 @@ REVIEW = "participation.review_proposals"
 BULK_MAX = 100
 
 
-@require_GET
 @staff_permission_required(REVIEW)
+@require_GET
 def review_page(request: HttpRequest) -> HttpResponse:
     ideas = ideas_for_review()
     pots: dict[int, list[Pot]] = defaultdict(list)
@@ -57,8 +57,8 @@ def review_page(request: HttpRequest) -> HttpResponse:
     return render(request, "staff/review.html", {"rows": rows})
 
 
-@require_POST
 @staff_permission_required(REVIEW)
+@require_POST
 def review_add(request: HttpRequest) -> HttpResponse:
     """Put the idea of a row's button (``one``) or every ticked one (``items``) on the
     ballot with the values typed in their row (``cost-<id>``, ``pot-<id>``,

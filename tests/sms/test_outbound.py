@@ -52,8 +52,8 @@ def test_send_sms_keeps_its_signature_and_returns_the_row(
 
 
 def test_bodies_are_smart_encoded_and_validated() -> None:
-    message = send_sms(to="+14155550123", body="Votación abierta: envíe VOTAR")
-    assert message.body == "Votacion abierta: envie VOTAR"
+    message = send_sms(to="+14155550123", body="Votación abierta: envía VOTAR")
+    assert message.body == "Votacion abierta: envia VOTAR"
     with pytest.raises(ValueError):
         send_sms(to="+14155550123", body="   ")
     with pytest.raises(ValueError):
@@ -190,7 +190,7 @@ def test_staff_can_requeue_failed_messages() -> None:
     sent = OutboundMessage.objects.create(
         to_e164="+14155550124", to_hash="h2", body="done", status=OutboundStatus.SENT
     )
-    assert outbound_requeue(message_ids=[failed.pk, sent.pk]) == 1
+    assert outbound_requeue(actor=None, message_ids=[failed.pk, sent.pk]) == 1
     failed.refresh_from_db()
     assert (failed.status, failed.attempts, failed.error_code) == ("queued", 0, "")
     assert outbound_send(message_id=failed.pk) == "sent"

@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 
 from budgets.models import Ballot
-from participation.models import Resident
+from participation.models import AuditLog, Resident
 from sms import outbox
 from sms.models import InboundMessage, OutboundMessage, OutboundStatus, SmsBroadcast
 from sms.services import BroadcastError, sms_broadcast
@@ -162,6 +162,19 @@ def test_queue_page_sends_due_messages(staff_client: Client, city: City) -> None
     assert response.status_code == 302
     assert [m.body for m in outbox.messages] == ["due now"]
     assert OutboundMessage.objects.get().status == OutboundStatus.SENT
+    entry = AuditLog.objects.get(action="sms.send_due")
+    assert entry.actor is not None and entry.data == {"sent": 1}
+
+
+def test_queue_page_send_now_needs_the_change_permission(
+    client: Client, staff_with: Any, city: City
+) -> None:
+    OutboundMessage.objects.create(to_e164="+14155550123", to_hash="h", body="due now")
+    client.force_login(staff_with("sms.view_outboundmessage"))
+    assert client.get(QUEUE).status_code == 200
+    assert client.post(QUEUE).status_code == 403
+    assert outbox.messages == []
+    assert not AuditLog.objects.filter(action="sms.send_due").exists()
 
 
 # --- broadcast -----------------------------------------------------------------------------

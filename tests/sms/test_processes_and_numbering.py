@@ -131,3 +131,85 @@ def test_amounts_are_formatted_for_the_language(client: Any, city: City) -> None
     assert french.send("INFO 3")[0].startswith(
         "3 Air-quality sensors near schools : 50 000 $US (Toute la ville)."
     )
+
+
+@pytest.fixture
+def idea_box(
+    db: None, neighbourhood_factory: Any, process_factory: Any, phase_factory: Any
+) -> dict[str, Any]:
+    """Only ideas are collected (no vote open): published ideas city-wide and in each
+    neighbourhood, and one still under review."""
+    north = neighbourhood_factory(name="Northfield", slug="northfield")
+    south = neighbourhood_factory(name="Southbank", slug="southbank")
+    process = process_factory(title="Ideas 2028", slug="ideas-2028")
+    phase_factory(process=process, kind=PhaseKind.IDEAS)
+    return {"process": process, "north": north, "south": south}
+
+
+@pytest.mark.parametrize(
+    ("setup", "heading", "tail"),
+    [
+        ([], "Ideas 1/1", "INFO I{n} for details, COMMENT I{n} and your text to comment."),
+        (
+            ["IDIOMA es"],
+            "Ideas 1/1",
+            "INFO I{n} para detalles, COMENTAR I{n} y tu texto para comentar.",
+        ),
+        (
+            ["LANGUE fr"],
+            "Idées 1/1",
+            "INFO I{n} pour les détails, COMMENTER I{n} et votre texte pour commenter.",
+        ),
+    ],
+    ids=["en", "es", "fr"],
+)
+def test_list_in_an_ideas_only_phase_shows_the_i_numbers_info_and_comment_take(
+    phone: Phone,
+    idea_box: dict[str, Any],
+    proposal_factory: Any,
+    setup: list[str],
+    heading: str,
+    tail: str,
+) -> None:
+    process, north, south = idea_box["process"], idea_box["north"], idea_box["south"]
+    citywide = proposal_factory(
+        process=process, status=ProposalStatus.APPROVED, title="Shade at bus stops"
+    )
+    mine = proposal_factory(
+        process=process,
+        status=ProposalStatus.APPROVED,
+        neighbourhood=north,
+        title="Lights on the towpath",
+    )
+    elsewhere = proposal_factory(
+        process=process, status=ProposalStatus.APPROVED, neighbourhood=south, title="Skate park"
+    )
+    proposal_factory(process=process, status=ProposalStatus.SUBMITTED, title="Not yet public")
+    for text in setup:
+        phone.send(text)
+    phone.send("AREA Northfield")
+    listing = phone.send("LIST")[0]
+    assert listing == "\n".join(
+        [
+            heading,
+            f"I{citywide.pk} Shade at bus stops",
+            f"I{mine.pk} Lights on the towpath",
+            tail.format(n=citywide.pk),
+        ]
+    )
+    assert f"I{elsewhere.pk}" not in listing  # another neighbourhood's idea
+    # The numbers shown are the ones INFO and COMMENT take.
+    info = phone.send(f"INFO I{mine.pk}")[0]
+    assert f"I{mine.pk}" in info and "Lights on the towpath" in info
+    phone.send(f"COMMENT I{mine.pk} Yes please")
+    assert Comment.objects.get().proposal == mine
+
+
+def test_list_in_an_ideas_only_phase_with_nothing_published_says_so(
+    phone: Phone, idea_box: dict[str, Any], proposal_factory: Any
+) -> None:
+    proposal_factory(process=idea_box["process"], status=ProposalStatus.SUBMITTED)
+    phone.send("AREA 1")
+    assert phone.send("LIST") == [
+        "No vote is open and no idea is published yet. Send IDEA and your idea to suggest one."
+    ]

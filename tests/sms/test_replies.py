@@ -36,6 +36,13 @@ TWO_SEGMENTS: list[tuple[str, Callable[[], str]]] = [
     ("nothing_more", replies.nothing_more_text),
     ("neighbourhood_set", lambda: replies.neighbourhood_set_text(LONG_POT)),
     ("no_projects", replies.no_projects_text),
+    ("no_ideas", replies.no_ideas_text),
+    (
+        "idea_list",
+        lambda: (
+            replies.idea_pages([replies.IdeaLine(1234567, "Benches with shade " * 5)] * 40)[0].text
+        ),
+    ),
     ("list_page_missing", lambda: replies.list_page_missing_text(12)),
     (
         "info",
@@ -105,6 +112,7 @@ TWO_SEGMENTS: list[tuple[str, Callable[[], str]]] = [
     ("comment_usage", replies.comment_usage_text),
     ("no_such_idea", lambda: replies.no_such_idea_text(1234567)),
     ("comment_posted", lambda: replies.comment_posted_text(1234567)),
+    ("comment_pending", lambda: replies.comment_pending_text(1234567)),
     ("refused", lambda: replies.refused_text("Keep comments under 2000 characters. " * 10)),
     ("language_set", replies.language_set_text),
     ("language_usage", replies.language_usage_text),
@@ -190,6 +198,11 @@ def test_paged_replies_fit_two_segments(language: str) -> None:
         assert all(segment_count(p.text) <= 2 for p in pages)
         assert any(encoding(p.text) == "UCS-2" for p in pages)
         assert sum(p.items for p in pages) == len(arabic) + 1
+        ideas = [replies.IdeaLine(n, f"A long idea title number {n}") for n in range(1, 90)]
+        pages = replies.idea_pages(ideas)
+        assert len(pages) > 3
+        assert all(segment_count(p.text) <= 2 for p in pages)
+        assert sum(p.items for p in pages) == len(ideas)
 
 
 @pytest.mark.parametrize("language", ["es", "fr"])

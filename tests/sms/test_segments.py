@@ -56,11 +56,11 @@ def test_surrogate_pair_is_never_split_across_segments() -> None:
 
 
 def test_smart_encoding_keeps_spanish_and_french_in_gsm7() -> None:
-    spanish = "¿Votación abierta? Envíe VOTAR, más información: código único."
+    spanish = "¿Votación abierta? Envía VOTAR, más información: código único."
     french = "Reçu : vous êtes déjà inscrit, l’équipe a reçu votre idée…"
     assert encoding(spanish) == "UCS-2"
     assert encoding(sms_text(spanish)) == "GSM-7"
-    assert sms_text(spanish) == "¿Votacion abierta? Envie VOTAR, mas informacion: codigo unico."
+    assert sms_text(spanish) == "¿Votacion abierta? Envia VOTAR, mas informacion: codigo unico."
     assert encoding(sms_text(french)) == "GSM-7"
     assert "é" in sms_text(french)  # kept: é is GSM-7
 

@@ -114,8 +114,38 @@ def test_check_totals_without_javascript_enters_nothing(
     (code,) = voter_codes_issue(count=1, process=voting_process)
     response = screen(poll_worker, voting_process, voter_code=code, projects="4 5 1", check="1")
     assert response.status_code == 200
-    assert "3 projects, 100,000 USD of 100,000" in response.content.decode()
+    assert "3 projects, $100,000 of $100,000" in response.content.decode()
     assert not Ballot.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("language", "total", "cost"),
+    [
+        ("es", "3 proyectos, 100.000\xa0US$ de 100.000\xa0US$", "<td>40.000\xa0US$</td>"),
+        (
+            "fr",
+            "3 projets, 100\u202f000\xa0$US sur 100\u202f000\xa0$US",
+            "<td>40\u202f000\xa0$US</td>",
+        ),
+    ],
+)
+def test_amounts_on_the_screen_are_formatted_for_the_language(
+    voting_process: Process,
+    poll_worker: Client,
+    settings: Any,
+    language: str,
+    total: str,
+    cost: str,
+) -> None:
+    """The running total and the project table use the one formatter (core.l10n.money),
+    as the resident pages do, never the template's own number format."""
+    poll_worker.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    (code,) = voter_codes_issue(count=1, process=voting_process)
+    page = screen(
+        poll_worker, voting_process, voter_code=code, projects="4 5 1", check="1"
+    ).content.decode()
+    assert total in page
+    assert cost in page  # project 4 in the table of projects
 
 
 def test_void_then_enter_again_both_audited(

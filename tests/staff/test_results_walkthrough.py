@@ -159,5 +159,38 @@ def test_raising_the_budget_counts_again_and_says_why(
     )
     step(client, process, "publish")
     results = Client().get(reverse("frontend:results", args=[process.slug])).content.decode()
-    assert "The budget was raised to 120000" in results
+    assert "The budget was raised to $120,000" in results
     assert "The council added 20,000 so the next project fits." in results
+
+
+def test_the_review_in_spanish_formats_every_amount_for_the_language(
+    voted: tuple[Process, list[str]], client: Client, publisher: Any, settings: Any
+) -> None:
+    process, _codes = voted
+    client.force_login(publisher)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "es"
+    step(client, process, "close")
+    page = step(client, process, "count")
+    assert "4 papeletas; presupuesto 100.000\xa0US$." in page
+    assert "(10.000\xa0US$)</th>" in page  # project 1's cost in the review table
+    refused = step(
+        client,
+        process,
+        "override",
+        pot=str(citywide(process).pk),
+        kind="budget",
+        budget="50000",
+        reason="Testing a lower budget, which is refused.",
+    )
+    assert "El nuevo presupuesto debe superar 100.000\xa0US$." in refused
+    step(
+        client,
+        process,
+        "override",
+        pot=str(citywide(process).pk),
+        kind="budget",
+        budget="120000",
+        reason="El concejo añadió 20.000.",
+    )
+    page = client.get(reverse("staff:results", args=[process.slug])).content.decode()
+    assert "El presupuesto se subió a 120.000\xa0US$ y se volvió a contar." in page

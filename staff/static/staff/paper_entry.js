@@ -14,9 +14,17 @@
   wordsNode.content.querySelectorAll("[data-key]").forEach(function (node) {
     words[node.getAttribute("data-key")] = node.textContent;
   });
-  var format = new Intl.NumberFormat(document.documentElement.lang || undefined, {
-    maximumFractionDigits: 2,
-  });
+  // The same CLDR formats as core/l10n.py renders on the server ("1.500 US$" in Spanish).
+  var lang = document.documentElement.lang || undefined;
+  var format;
+  try {
+    format = new Intl.NumberFormat(lang, {
+      style: "currency", currency: words.currency, minimumFractionDigits: 0, maximumFractionDigits: 2,
+    });
+  } catch (e) {
+    var plain = new Intl.NumberFormat(lang, { maximumFractionDigits: 2 });
+    format = { format: function (n) { return plain.format(n) + " " + words.currency; } };
+  }
 
   function render() {
     var sums = {};
@@ -44,7 +52,7 @@
       var line = document.createElement("p");
       line.className = "pot-total";
       var text = pot.name + ": " + sum.n + " " + (sum.n === 1 ? words.project : words.projects) +
-        ", " + format.format(sum.cost) + " " + words.currency;
+        ", " + format.format(sum.cost);
       if (pot.cap !== null) {
         text += " " + words.of + " " + format.format(Number(pot.cap));
         if (sum.cost > Number(pot.cap)) {
