@@ -91,28 +91,26 @@ class _Chosen:
     their pots), the resident's neighbourhood and phone now, and their ballots in the
     process's pots."""
 
-    projects: list[Project]
+    projects: Sequence[Project]
     neighbourhood_id: int | None
     phone_e164: str
     earlier: dict[int, _Earlier]
 
 
-def _lock_resident(resident_id: int, process: Process) -> tuple[Resident, CastFrame]:
+def _lock_resident(resident_id: int, process: Process) -> tuple[Resident, CastFrame] | None:
     """Lock the resident's row for the transaction; the same statement reads the row and
     the process's cast frame (pots and voting window, which parallel casts never write,
     so the snapshot this statement took before it waited for the lock is good enough
-    for them). Casts, paper entries and voids of one resident all take this lock."""
+    for them). None if the resident is gone. Casts, paper entries and voids of one
+    resident all take this lock."""
     row = (
         Resident.objects.select_for_update()
         .filter(pk=resident_id)
         .annotate(**cast_frame_annotations(process.pk))
         .first()
     )
-    if row is None:
-        raise Resident.DoesNotExist(f"resident {resident_id} is gone")
-    frame = cast_frame_of(row, process)
-    assert frame is not None
-    return row, frame
+    frame = cast_frame_of(row, process) if row is not None else None
+    return (row, frame) if row is not None and frame is not None else None
 
 
 def _frame_read(process: Process) -> CastFrame:
@@ -191,9 +189,9 @@ def ballot_cast(
       constraint stops a second counted ballot even if this lock were bypassed. The
       earlier ballots, like the resident's neighbourhood the rules use, are read by a
       statement after the lock's, never by the lock's own (whose snapshot predates its
-      wait for the lock). ``resident_locked``: the caller took that
-      lock itself, earlier in the current transaction (the SMS webhook, whose lock
-      serialises all of one number's texts); the cast then takes none.
+      wait for the lock). ``resident_locked``: the caller took that lock itself,
+      earlier in the current transaction (the SMS webhook, whose lock serialises all of
+      one number's texts); the cast then takes none.
     - Cost: a fixed number of queries whatever the number of pots and choices (the
       lock with the pots and voting window, the projects with the earlier ballots, then
       one statement per table written; with ``resident_locked`` and a process read by
@@ -207,70 +205,89 @@ def ballot_cast(
     if resident_locked and not (isinstance(resident, Resident) and connection.in_atomic_block):
         raise ValueError("resident_locked needs the Resident, locked in the current transaction")
     resident_id = resident.pk if isinstance(resident, Resident) else resident
-    problems: list[BallotProblem] = []
-    receipts: tuple[PotReceipt, ...] = ()
     # No savepoint inside a caller's transaction (the SMS webhook's): nothing is written
     # unless every rule passed, and a refusal leaves the block normally and is raised
     # after it, so the caller's transaction stays usable for its reply.
     with transaction.atomic(savepoint=False):
+        locked: tuple[Resident, CastFrame] | None
         if resident_locked:
             assert isinstance(resident, Resident)
-            voter = resident
-            frame = cast_frame_of(process, process) or _frame_read(process)
+            locked = (resident, cast_frame_of(process, process) or _frame_read(process))
         else:
-            voter, frame = _lock_resident(resident_id, process)
-        chosen = _read_chosen(
-            resident_id=resident_id, process=process, pot_ids=frame.pots, choices=choices
-        )
-        now = timezone.now()
-        window = _voting_window_problem(frame.voting, now)
-        if window is not None:
-            problems.append(window)
-        else:
-            by_pot, pots, problems = _resolve_choices(
-                neighbourhood_id=chosen.neighbourhood_id, projects=chosen.projects, choices=choices
+            locked = _lock_resident(resident_id, process)
+        if locked is not None:
+            voter, frame = locked
+            receipts, problems, now = _cast_locked(
+                resident_id=resident_id,
+                process=process,
+                frame=frame,
+                choices=choices,
+                channel=channel,
             )
-            for pot_id, picked in by_pot.items():
-                problems += ballot_problems(process=process, pot=pots[pot_id], chosen=picked)
-            if not choices:
-                problems.append(BallotProblem("empty"))
-            problems += _other_neighbourhood_problems(
-                cast_pots=by_pot, pot_neighbourhoods=frame.pots, earlier=chosen.earlier
-            )
-            problems += _paper_final_problems(
-                cast_pots=by_pot, earlier=chosen.earlier, channel=channel
-            )
-            if not problems:
-                # A reserved test number (the simulator on the real gateway) casts a
-                # ballot that goes through every rule and counts nowhere.
-                test = phone_is_test(chosen.phone_e164)
-                receipts = _write_ballots(
-                    resident_id=resident_id,
-                    test=test,
-                    process=process,
-                    pots=pots,
-                    by_pot=dict(sorted(by_pot.items())),
-                    earlier=chosen.earlier,
-                    channel=channel,
-                    now=now,
-                )
-                if not test:
-                    # One row per resident and day whatever the pots: turnout counts
-                    # residents.
-                    participation_record(
-                        process=process,
-                        resident=resident_id,
-                        kind=ParticipationKind.VOTE,
-                        channel=channel,
-                    )
-                broadcast_on_commit(
-                    process.pk,
-                    lambda: {"kind": "turnout", "data": {"ballots": process_turnout(process)}},
-                    coalesce="turnout",
-                )
+    # Raised after the block, which they leave normally: a caller's transaction stays
+    # usable.
+    if locked is None:
+        raise Resident.DoesNotExist(f"resident {resident_id} is gone")
     if problems:
         raise BallotInvalid(_dedupe(problems))
     return CastResult(receipts=receipts, cast_at=now, resident=voter)
+
+
+def _cast_locked(
+    *,
+    resident_id: int,
+    process: Process,
+    frame: CastFrame,
+    choices: Sequence[Choice],
+    channel: str,
+) -> tuple[tuple[PotReceipt, ...], list[BallotProblem], datetime]:
+    """The cast, under the resident's lock: read the choices and the earlier ballots,
+    validate, write. Returns the receipts, or the problems (and nothing written), and
+    the moment of the cast."""
+    chosen = _read_chosen(
+        resident_id=resident_id, process=process, pot_ids=frame.pots, choices=choices
+    )
+    now = timezone.now()
+    window = _voting_window_problem(frame.voting, now)
+    if window is not None:
+        return (), [window], now
+    by_pot, pots, problems = _resolve_choices(
+        neighbourhood_id=chosen.neighbourhood_id, projects=chosen.projects, choices=choices
+    )
+    for pot_id, picked in by_pot.items():
+        problems += ballot_problems(process=process, pot=pots[pot_id], chosen=picked)
+    if not choices:
+        problems.append(BallotProblem("empty"))
+    problems += _other_neighbourhood_problems(
+        cast_pots=by_pot, pot_neighbourhoods=frame.pots, earlier=chosen.earlier
+    )
+    problems += _paper_final_problems(cast_pots=by_pot, earlier=chosen.earlier, channel=channel)
+    if problems:
+        return (), problems, now
+    # A reserved test number (the simulator on the real gateway) casts a ballot that
+    # goes through every rule and counts nowhere.
+    test = phone_is_test(chosen.phone_e164)
+    receipts = _write_ballots(
+        resident_id=resident_id,
+        test=test,
+        process=process,
+        pots=pots,
+        by_pot=dict(sorted(by_pot.items())),
+        earlier=chosen.earlier,
+        channel=channel,
+        now=now,
+    )
+    if not test:
+        # One row per resident and day whatever the pots: turnout counts residents.
+        participation_record(
+            process=process, resident=resident_id, kind=ParticipationKind.VOTE, channel=channel
+        )
+    broadcast_on_commit(
+        process.pk,
+        lambda: {"kind": "turnout", "data": {"ballots": process_turnout(process)}},
+        coalesce="turnout",
+    )
+    return receipts, [], now
 
 
 def _dedupe(problems: list[BallotProblem]) -> list[BallotProblem]:
