@@ -36,12 +36,29 @@ def resident_from_request(request: HttpRequest) -> Resident | None:
         cached: Resident | None = getattr(request, _CACHE_ATTR)
         return cached
     resident: Resident | None = None
-    session = getattr(request, "session", None)
-    resident_id = session.get(SESSION_RESIDENT) if session is not None else None
-    if isinstance(resident_id, int):
+    resident_id = resident_id_from_session(request)
+    if resident_id is not None:
         resident = Resident.objects.select_related("neighbourhood").filter(pk=resident_id).first()
     setattr(request, _CACHE_ATTR, resident)
     return resident
+
+
+def resident_id_from_session(request: HttpRequest) -> int | None:
+    """The signed-in resident's id as the session holds it, without reading the
+    resident: for a view whose service reads the resident itself (``ballot_cast`` reads
+    them under its lock), then hands them to ``resident_request_set``. The resident may
+    be gone meanwhile; the service says so."""
+    session = getattr(request, "session", None)
+    resident_id = session.get(SESSION_RESIDENT) if session is not None else None
+    return resident_id if isinstance(resident_id, int) else None
+
+
+def resident_request_set(request: HttpRequest, resident: Resident) -> None:
+    """``resident`` (read by a service, for the session's resident id) is this request's
+    signed-in resident: ``resident_from_request`` returns it without a query."""
+    if resident.pk != resident_id_from_session(request):
+        raise ValueError("not the session's resident")
+    setattr(request, _CACHE_ATTR, resident)
 
 
 def resident_sign_in(request: HttpRequest, resident: Resident) -> None:
@@ -80,10 +97,31 @@ def resident_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if resident_from_request(request) is None:
-            return HttpResponseRedirect(sign_in_url(request.get_full_path()))
+            return sign_in_redirect(request)
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def resident_session_required(
+    view: Callable[..., HttpResponse],
+) -> Callable[..., HttpResponse]:
+    """``resident_required`` for a view that reads the resident itself: only checks that
+    the session holds a resident id (no query). The view sends the visitor to sign-in
+    (``sign_in_redirect``) when the resident turns out to be gone."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if resident_id_from_session(request) is None:
+            return sign_in_redirect(request)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def sign_in_redirect(request: HttpRequest) -> HttpResponse:
+    """To sign-in, and back here afterwards."""
+    return HttpResponseRedirect(sign_in_url(request.get_full_path()))
 
 
 def client_ip(request: HttpRequest) -> str:

@@ -8,6 +8,7 @@ from datetime import datetime
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from budgets.cast_frame import processes_with_cast_frame
 from budgets.models import Project
 from budgets.selectors import projects_on_ballot
 from core.models import Phase, PhaseKind, Process
@@ -34,10 +35,11 @@ class SmsProcess:
 
 def sms_open_processes(kind: str, now: datetime | None = None) -> list[Process]:
     """Every process whose ``kind`` phase is open now, in the order the SMS question
-    numbers them (by title, then id: stable while they stay open)."""
+    numbers them (by title, then id: stable while they stay open). Each carries its
+    cast frame: a VOTE casts without reading it again."""
     open_ids = Phase.objects.filter(kind=kind).open_at(now or timezone.now())
     return sorted(
-        Process.objects.filter(pk__in=open_ids.values("process_id")),
+        processes_with_cast_frame(Process.objects.filter(pk__in=open_ids.values("process_id"))),
         key=lambda p: (p.title.casefold(), p.pk),
     )
 

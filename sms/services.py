@@ -30,9 +30,12 @@ from participation.identity import (
 from participation.models import ParticipationKind, Resident
 from participation.services.audit_trail import audit_trail_write
 from participation.services.participation_record import (
+    participation_batch,
     participation_record_live,
     participation_record_many,
     processes_live_ids,
+    processes_live_listed,
+    processes_live_parse,
 )
 from participation.services.residents import (
     LANGUAGES,
@@ -137,7 +140,9 @@ def sms_receive(
     digest = phone_hash(e164)
     try:
         with transaction.atomic():
-            outcome = _converse(sid=sid, digest=digest, e164=e164, body=text)
+            # The text and the vote it may carry are recorded in one statement.
+            with participation_batch():
+                outcome = _converse(sid=sid, digest=digest, e164=e164, body=text)
             try:
                 InboundMessage.objects.create(
                     provider=provider[:20],
@@ -246,7 +251,10 @@ def _converse(*, sid: str, digest: str, e164: str, body: str) -> Outcome:
             return throttled
         # Texting is taking part (engaged, by SMS) in whatever process is going on.
         participation_record_live(
-            resident=resident, kind=ParticipationKind.TEXT, channel=Channel.SMS
+            resident=resident,
+            kind=ParticipationKind.TEXT,
+            channel=Channel.SMS,
+            live_ids=processes_live_parse(resident.live_processes),
         )
         conversation, new_conversation = conversation_for(resident=resident)
         return dispatch(
@@ -261,7 +269,8 @@ def _converse(*, sid: str, digest: str, e164: str, body: str) -> Outcome:
 
 def _locked_sender(*, digest: str, sid: str, since: datetime) -> Any:
     """The sender's Resident, locked, with its conversation (select_related, so
-    ``conversation_for`` needs no query), ``sid_seen`` and ``recent_texts``; None for a
+    ``conversation_for`` needs no query), ``sid_seen``, ``recent_texts`` and the
+    processes going on (``live_processes``, where a text is recorded); None for a
     number we do not know yet."""
     return (
         Resident.objects.select_for_update(of=("self",))
@@ -270,6 +279,7 @@ def _locked_sender(*, digest: str, sid: str, since: datetime) -> Any:
         .annotate(
             sid_seen=Exists(InboundMessage.objects.filter(message_sid=sid)),
             recent_texts=inbound_recent_count_expression(from_hash=digest, since=since),
+            live_processes=processes_live_listed(),
         )
         .first()
     )

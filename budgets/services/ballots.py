@@ -11,19 +11,19 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import Case, CharField, Q, StringAgg, Subquery, Value, When
-from django.db.models.functions import Cast, Coalesce, Concat
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Case, Q, Subquery, Value, When
 from django.utils import timezone
 
 from budgets.ballot_limits import ballot_limits
 from budgets.ballot_validation import BallotProblem, Choice, ballot_problems
+from budgets.cast_frame import CastFrame, cast_frame_annotations, cast_frame_of, listed, listed_rows
 from budgets.models import Ballot, CastLog, Pot, Project, Selection
 from budgets.pseudonyms import ballot_pseudonym
 from budgets.receipts import receipt_new
 from budgets.selectors import process_turnout
 from core.live import broadcast_on_commit
-from core.models import BallotType, Channel, Phase, PhaseKind, PhaseState, Process
+from core.models import BallotType, Channel, Phase, PhaseState, Process
 from participation.identity import phone_is_test
 from participation.models import ParticipationKind, Resident
 from participation.services.participation_record import participation_record
@@ -57,6 +57,9 @@ class PotReceipt:
 class CastResult:
     receipts: tuple[PotReceipt, ...]
     cast_at: datetime
+    # The voter as the cast read them (under the lock): a caller that passed an id
+    # renders with it, without another query.
+    resident: Resident
 
     @property
     def replaced_previous(self) -> bool:
@@ -72,24 +75,9 @@ def _voting_window_problem(phase: Phase | None, now: datetime) -> BallotProblem 
     return None
 
 
-def _listed(*fields: Any) -> Any:
-    """``a:b:c`` per row, rows joined by commas: several rows in one scalar column (the
-    values are ids, codes and flags: never a colon or a comma in them)."""
-    parts: list[Any] = []
-    for field in fields:
-        if parts:
-            parts.append(Value(":"))
-        parts.append(Coalesce(Cast(field, CharField()), Value("")))
-    return StringAgg(Concat(*parts), delimiter=Value(","))
-
-
-def _rows(listed: str | None) -> list[list[str]]:
-    return [item.split(":") for item in (listed or "").split(",") if item]
-
-
 @dataclass(frozen=True)
 class _Earlier:
-    """The resident's ballot in one pot, as the lock query read it."""
+    """The resident's ballot in one pot, as the read after the lock found it."""
 
     ballot_id: int
     pot_id: int
@@ -98,41 +86,58 @@ class _Earlier:
 
 
 @dataclass(frozen=True)
-class _Locked:
-    """What the lock query read besides the lock: the resident's current neighbourhood,
-    the voting phase and the resident's ballots in the process's pots."""
+class _Chosen:
+    """What the read after the lock found: the chosen projects still on the ballot (with
+    their pots), the resident's neighbourhood and phone now, and their ballots in the
+    process's pots."""
 
+    projects: Sequence[Project]
     neighbourhood_id: int | None
-    voting: Phase | None
+    phone_e164: str
     earlier: dict[int, _Earlier]
 
 
-def _process_pots(projects: Sequence[Project]) -> dict[int, int | None]:
-    """Every pot of the process (id → neighbourhood id), read with the projects."""
-    if not projects:
-        return {}
-    return {
-        int(pot): int(neighbourhood) if neighbourhood else None
-        for pot, neighbourhood in _rows(getattr(projects[0], "process_pots", ""))
-    }
+def _lock_resident(resident_id: int, process: Process) -> tuple[Resident, CastFrame] | None:
+    """Lock the resident's row for the transaction; the same statement reads the row and
+    the process's cast frame (pots and voting window, which parallel casts never write,
+    so the snapshot this statement took before it waited for the lock is good enough
+    for them). None if the resident is gone. Casts, paper entries and voids of one
+    resident all take this lock."""
+    row = (
+        Resident.objects.select_for_update()
+        .filter(pk=resident_id)
+        .annotate(**cast_frame_annotations(process.pk))
+        .first()
+    )
+    frame = cast_frame_of(row, process) if row is not None else None
+    return (row, frame) if row is not None and frame is not None else None
 
 
-def _lock_resident(resident: Resident, process: Process, pot_ids: Iterable[int]) -> _Locked:
-    """Lock the resident's row for the transaction and, in the same query (scalar
-    subqueries), read the voting window and the resident's ballots in ``pot_ids``
-    (found by their pseudonyms): a cast is a handful of queries, so a busy vote is
-    not spent on round trips. Casts, paper entries and voids of one resident all
-    take this lock, so the ballots read cannot change before the writes."""
-    voting = Phase.objects.filter(process=process, kind=PhaseKind.VOTING).order_by("starts_at")
+def _frame_read(process: Process) -> CastFrame:
+    row = Process.objects.filter(pk=process.pk).annotate(**cast_frame_annotations(process.pk))
+    frame = cast_frame_of(row.get(), process)
+    assert frame is not None
+    return frame
+
+
+def _read_chosen(
+    *, resident_id: int, process: Process, pot_ids: Iterable[int], choices: Sequence[Choice]
+) -> _Chosen:
+    """One query, a new statement after the lock (so its snapshot is taken after the
+    lock was granted and sees a ballot a parallel cast of this resident committed while
+    this one waited): the chosen projects, and on each row the resident's neighbourhood
+    and phone and their ballots in ``pot_ids`` (found by their pseudonyms)."""
+    by_id = [c.project_id for c in choices if c.short_code is None]
+    by_code = [c.short_code for c in choices if c.short_code is not None]
     match = Q(pk__in=[])
     for pot_id in pot_ids:
-        match |= Q(pot_id=pot_id, voter=ballot_pseudonym(resident_id=resident.pk, pot_id=pot_id))
+        match |= Q(pot_id=pot_id, voter=ballot_pseudonym(resident_id=resident_id, pot_id=pot_id))
     earlier = (
         Ballot.objects.filter(match)
         .order_by()
         .values("process")
         .annotate(
-            listed=_listed(
+            listed=listed(
                 "pot_id",
                 "pk",
                 "channel",
@@ -141,40 +146,34 @@ def _lock_resident(resident: Resident, process: Process, pot_ids: Iterable[int])
         )
         .values("listed")
     )
-    # Lock first, read after: a statement's subqueries see the snapshot taken before it
-    # waited for the lock, so a lock-and-read in one query misses the ballot a parallel
-    # cast of this resident committed meanwhile (and then collides with it). The read
-    # below is a new statement, with a snapshot taken after the lock was granted.
-    if not Resident.objects.select_for_update().filter(pk=resident.pk).values("pk").exists():
-        raise Resident.DoesNotExist(f"resident {resident.pk} is gone")
-    row = (
-        Resident.objects.filter(pk=resident.pk)
+    voter = Resident.objects.filter(pk=resident_id)
+    projects = list(
+        Project.objects.filter(process=process, withdrawn=False)
+        .filter(Q(pk__in=by_id) | Q(short_code__in=by_code))
+        .select_related("pot")
         .annotate(
-            voting_starts_at=Subquery(voting.values("starts_at")[:1]),
-            voting_ends_at=Subquery(voting.values("ends_at")[:1]),
             earlier_listed=Subquery(earlier),
+            voter_neighbourhood_id=Subquery(voter.values("neighbourhood_id")),
+            voter_phone=Subquery(voter.values("phone_e164")),
         )
-        .values("neighbourhood_id", "voting_starts_at", "voting_ends_at", "earlier_listed")
-        .first()
     )
-    if row is None:
-        raise Resident.DoesNotExist(f"resident {resident.pk} is gone")
-    phase = None
-    if row["voting_starts_at"] is not None:
-        phase = Phase(
-            process=process,
-            kind=PhaseKind.VOTING,
-            starts_at=row["voting_starts_at"],
-            ends_at=row["voting_ends_at"],
-        )
+    if not projects:
+        # Nothing chosen is on the ballot: the cast is refused, nothing is written.
+        return _Chosen([], None, "", {})
+    first: Any = projects[0]
     found = {}
-    for pot, ballot, channel, counted in _rows(row["earlier_listed"]):
+    for pot, ballot, channel, counted in listed_rows(first.earlier_listed):
         found[int(pot)] = _Earlier(int(ballot), int(pot), channel, counted=counted == "1")
-    return _Locked(row["neighbourhood_id"], phase, found)
+    return _Chosen(projects, first.voter_neighbourhood_id, first.voter_phone or "", found)
 
 
 def ballot_cast(
-    *, resident: Resident, process: Process, choices: Sequence[Choice], channel: str
+    *,
+    resident: Resident | int,
+    process: Process,
+    choices: Sequence[Choice],
+    channel: str,
+    resident_locked: bool = False,
 ) -> CastResult:
     """Validate and record ``resident``'s ballot, replacing any earlier one.
 
@@ -182,68 +181,113 @@ def ballot_cast(
       counts, budget cap, points) and raises BallotInvalid with all problems found.
     - Choices may span several pots (a city-wide pot and the resident's neighbourhood
       pot): one ballot per pot is written; re-casting replaces only the pots cast now.
+    - ``resident`` may be an id (a web session's): the resident is then read once, by
+      the lock, and returned in the result. Raises Resident.DoesNotExist if they are
+      gone.
     - Concurrency: the resident's row is locked (SELECT ... FOR UPDATE) for the whole
       transaction, so casts by one resident are serialised; the (pot, voter) unique
       constraint stops a second counted ballot even if this lock were bypassed. The
-      rules read the resident as locked (their neighbourhood now, not as the caller
-      loaded it).
+      earlier ballots, like the resident's neighbourhood the rules use, are read by a
+      statement after the lock's, never by the lock's own (whose snapshot predates its
+      wait for the lock). ``resident_locked``: the caller took that lock itself,
+      earlier in the current transaction (the SMS webhook, whose lock serialises all of
+      one number's texts); the cast then takes none.
     - Cost: a fixed number of queries whatever the number of pots and choices (the
-      lock with the window and pots, the projects, the ballots, then one statement per
-      table written); the result carries everything a confirmation shows.
+      lock with the pots and voting window, the projects with the earlier ballots, then
+      one statement per table written; with ``resident_locked`` and a process read by
+      ``processes_with_cast_frame``, no lock and no frame read); the result carries
+      everything a confirmation shows.
     - Side effects (turnout event) are scheduled on commit only, and sent off the
       request path (core.live).
     """
     if channel not in Channel.values:
         raise ValueError(f"unknown channel {channel!r}")
-    problems: list[BallotProblem] = []
-    receipts: tuple[PotReceipt, ...] = ()
+    if resident_locked and not (isinstance(resident, Resident) and connection.in_atomic_block):
+        raise ValueError("resident_locked needs the Resident, locked in the current transaction")
+    resident_id = resident.pk if isinstance(resident, Resident) else resident
     # No savepoint inside a caller's transaction (the SMS webhook's): nothing is written
     # unless every rule passed, and a refusal leaves the block normally and is raised
     # after it, so the caller's transaction stays usable for its reply.
     with transaction.atomic(savepoint=False):
-        projects = _projects_chosen(process=process, choices=choices)
-        pot_neighbourhoods = _process_pots(projects)
-        locked = _lock_resident(resident, process, pot_neighbourhoods)
-        now = timezone.now()
-        window = _voting_window_problem(locked.voting, now)
-        if window is not None:
-            problems.append(window)
+        locked: tuple[Resident, CastFrame] | None
+        if resident_locked:
+            assert isinstance(resident, Resident)
+            locked = (resident, cast_frame_of(process, process) or _frame_read(process))
         else:
-            by_pot, pots, problems = _resolve_choices(
-                neighbourhood_id=locked.neighbourhood_id, projects=projects, choices=choices
+            locked = _lock_resident(resident_id, process)
+        if locked is not None:
+            voter, frame = locked
+            receipts, problems, now = _cast_locked(
+                resident_id=resident_id,
+                process=process,
+                frame=frame,
+                choices=choices,
+                channel=channel,
             )
-            for pot_id, chosen in by_pot.items():
-                problems += ballot_problems(process=process, pot=pots[pot_id], chosen=chosen)
-            if not choices:
-                problems.append(BallotProblem("empty"))
-            problems += _other_neighbourhood_problems(
-                cast_pots=by_pot, pot_neighbourhoods=pot_neighbourhoods, earlier=locked.earlier
-            )
-            problems += _paper_final_problems(
-                cast_pots=by_pot, earlier=locked.earlier, channel=channel
-            )
-            if not problems:
-                receipts = _write_ballots(
-                    resident=resident,
-                    process=process,
-                    pots=pots,
-                    by_pot=dict(sorted(by_pot.items())),
-                    earlier=locked.earlier,
-                    channel=channel,
-                    now=now,
-                )
-                # One row per resident and day whatever the pots: turnout counts residents.
-                participation_record(
-                    process=process, resident=resident, kind=ParticipationKind.VOTE, channel=channel
-                )
-                broadcast_on_commit(
-                    process.pk,
-                    lambda: {"kind": "turnout", "data": {"ballots": process_turnout(process)}},
-                    coalesce="turnout",
-                )
+    # Raised after the block, which they leave normally: a caller's transaction stays
+    # usable.
+    if locked is None:
+        raise Resident.DoesNotExist(f"resident {resident_id} is gone")
     if problems:
         raise BallotInvalid(_dedupe(problems))
-    return CastResult(receipts=receipts, cast_at=now)
+    return CastResult(receipts=receipts, cast_at=now, resident=voter)
+
+
+def _cast_locked(
+    *,
+    resident_id: int,
+    process: Process,
+    frame: CastFrame,
+    choices: Sequence[Choice],
+    channel: str,
+) -> tuple[tuple[PotReceipt, ...], list[BallotProblem], datetime]:
+    """The cast, under the resident's lock: read the choices and the earlier ballots,
+    validate, write. Returns the receipts, or the problems (and nothing written), and
+    the moment of the cast."""
+    chosen = _read_chosen(
+        resident_id=resident_id, process=process, pot_ids=frame.pots, choices=choices
+    )
+    now = timezone.now()
+    window = _voting_window_problem(frame.voting, now)
+    if window is not None:
+        return (), [window], now
+    by_pot, pots, problems = _resolve_choices(
+        neighbourhood_id=chosen.neighbourhood_id, projects=chosen.projects, choices=choices
+    )
+    for pot_id, picked in by_pot.items():
+        problems += ballot_problems(process=process, pot=pots[pot_id], chosen=picked)
+    if not choices:
+        problems.append(BallotProblem("empty"))
+    problems += _other_neighbourhood_problems(
+        cast_pots=by_pot, pot_neighbourhoods=frame.pots, earlier=chosen.earlier
+    )
+    problems += _paper_final_problems(cast_pots=by_pot, earlier=chosen.earlier, channel=channel)
+    if problems:
+        return (), problems, now
+    # A reserved test number (the simulator on the real gateway) casts a ballot that
+    # goes through every rule and counts nowhere.
+    test = phone_is_test(chosen.phone_e164)
+    receipts = _write_ballots(
+        resident_id=resident_id,
+        test=test,
+        process=process,
+        pots=pots,
+        by_pot=dict(sorted(by_pot.items())),
+        earlier=chosen.earlier,
+        channel=channel,
+        now=now,
+    )
+    if not test:
+        # One row per resident and day whatever the pots: turnout counts residents.
+        participation_record(
+            process=process, resident=resident_id, kind=ParticipationKind.VOTE, channel=channel
+        )
+    broadcast_on_commit(
+        process.pk,
+        lambda: {"kind": "turnout", "data": {"ballots": process_turnout(process)}},
+        coalesce="turnout",
+    )
+    return receipts, [], now
 
 
 def _dedupe(problems: list[BallotProblem]) -> list[BallotProblem]:
@@ -259,26 +303,6 @@ def _dedupe(problems: list[BallotProblem]) -> list[BallotProblem]:
             seen.add(key)
             unique.append(problem)
     return unique
-
-
-def _projects_chosen(*, process: Process, choices: Sequence[Choice]) -> list[Project]:
-    """The chosen projects still on the ballot, with their pots and, on each row, the
-    list of every pot of the process (one query)."""
-    by_id = [c.project_id for c in choices if c.short_code is None]
-    by_code = [c.short_code for c in choices if c.short_code is not None]
-    all_pots = (
-        Pot.objects.filter(process=process)
-        .order_by()
-        .values("process")
-        .annotate(listed=_listed("pk", "neighbourhood_id"))
-        .values("listed")
-    )
-    return list(
-        Project.objects.filter(process=process, withdrawn=False)
-        .filter(Q(pk__in=by_id) | Q(short_code__in=by_code))
-        .select_related("pot")
-        .annotate(process_pots=Subquery(all_pots))
-    )
 
 
 def _resolve_choices(
@@ -377,7 +401,8 @@ def _when(moment: datetime) -> str:
 
 def _write_ballots(
     *,
-    resident: Resident,
+    resident_id: int,
+    test: bool,
     process: Process,
     pots: Mapping[int, Pot],
     by_pot: Mapping[int, list[tuple[Project, int]]],
@@ -388,9 +413,6 @@ def _write_ballots(
     """Write one ballot per pot in ``by_pot``: new rows in one INSERT, replaced rows in
     one UPDATE (their old selections in one DELETE), then all selections and all cast
     log rows in one INSERT each."""
-    # A reserved test number (the simulator on the real gateway) casts a ballot that
-    # goes through every rule and counts nowhere.
-    test = phone_is_test(resident.phone_e164)
     fresh: list[Ballot] = []
     replaced: list[Ballot] = []
     receipts: dict[int, str] = {}
@@ -404,7 +426,7 @@ def _write_ballots(
             pk=before.ballot_id if before is not None else None,
             process=process,
             pot=pots[pot_id],
-            voter=ballot_pseudonym(resident_id=resident.pk, pot_id=pot_id),
+            voter=ballot_pseudonym(resident_id=resident_id, pot_id=pot_id),
             channel=channel,
             receipt=receipt,
             cast_at=now,

@@ -9,7 +9,16 @@ from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_http_methods
 
-from accounts.session import resident_from_request, resident_required, safe_next
+from accounts.session import (
+    resident_from_request,
+    resident_id_from_session,
+    resident_request_set,
+    resident_required,
+    resident_session_required,
+    safe_next,
+    sign_in_redirect,
+)
+from budgets.ballot_validation import BallotProblem
 from budgets.receipts import receipt_display
 from budgets.selectors import BallotPot, ballot_pots, process_turnout
 from budgets.services.ballots import BallotInvalid, CastResult, ballot_cast
@@ -27,6 +36,7 @@ from frontend.forms import NeighbourhoodForm, SummaryError, error_summary
 from frontend.live import live_config
 from frontend.selectors import process_has_local_pots, resident_has_voted
 from participation.errors import ParticipationError
+from participation.models import Resident
 from participation.services.residents import resident_claim_neighbourhood
 
 # Ballot types whose form is only the chosen project ids.
@@ -34,7 +44,7 @@ _IDS_ONLY = (BallotType.APPROVAL, BallotType.K_OF_N)
 
 
 @require_http_methods(["GET", "POST"])
-@resident_required
+@resident_session_required
 def ballot(request: HttpRequest, slug: str) -> HttpResponse:
     """The ballot of ``slug`` for the signed-in resident: GET shows it, POST casts it.
 
@@ -44,30 +54,43 @@ def ballot(request: HttpRequest, slug: str) -> HttpResponse:
     stored for a redirect: the receipt and choices must not sit in the session table
     next to the resident's id (that row would join identity to the ballot)."""
     process = get_object_or_404(Process, slug=slug)
-    resident = resident_from_request(request)
-    assert resident is not None
-    # Approval ballots are read from the project ids alone: a cast that succeeds
-    # never loads the ballot's pots (the service reads what it needs).
+    # Approval ballots are read from the project ids alone: a cast that succeeds never
+    # loads the ballot's pots, nor the resident before the cast (the service reads what
+    # it needs, the resident under its lock, and returns them for the page).
+    resident: Resident | None = None
     pots: list[BallotPot] | None = None
     if request.method == "GET" or process.ballot_type not in _IDS_ONLY:
+        resident = resident_from_request(request)
+        if resident is None:
+            return sign_in_redirect(request)
         pots = ballot_pots(process, resident)
     parsed = BallotInput()
     errors: list[SummaryError] = []
+    problems: list[BallotProblem] = []
     if request.method == "POST":
         parsed = ballot_input_parse(process, pots or [], request.POST)
         errors = list(parsed.errors)
         if not errors:
             try:
                 result = ballot_cast(
-                    resident=resident, process=process, choices=parsed.choices, channel=Channel.WEB
+                    resident=resident or _session_resident_id(request),
+                    process=process,
+                    choices=parsed.choices,
+                    channel=Channel.WEB,
                 )
+            except Resident.DoesNotExist:
+                return sign_in_redirect(request)
             except BallotInvalid as exc:
-                pots = pots if pots is not None else ballot_pots(process, resident)
-                errors = [problem_error(p, process, pots) for p in exc.problems]
+                problems = exc.problems
             else:
+                resident_request_set(request, result.resident)
                 return _confirmation(request, process, result)
+    resident = resident or resident_from_request(request)
+    if resident is None:
+        return sign_in_redirect(request)
     if pots is None:
         pots = ballot_pots(process, resident)
+    errors += [problem_error(p, process, pots) for p in problems]
     voting_phase = process_phase(process, PhaseKind.VOTING)
     voting_state = voting_phase.state_at() if voting_phase is not None else None
     voting_open = voting_state == PhaseState.OPEN
@@ -92,6 +115,12 @@ def ballot(request: HttpRequest, slug: str) -> HttpResponse:
     response = render(request, "frontend/ballot.html", context, status=400 if errors else 200)
     add_never_cache_headers(response)
     return response
+
+
+def _session_resident_id(request: HttpRequest) -> int:
+    resident_id = resident_id_from_session(request)
+    assert resident_id is not None  # resident_session_required
+    return resident_id
 
 
 def _pot_view(process: Process, pot: BallotPot, values: dict[int, int]) -> dict[str, Any]:

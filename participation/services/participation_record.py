@@ -4,13 +4,20 @@ Every act of every channel calls these, inside the act's own transaction, so a
 rolled-back act leaves no trace here either: ``ballot_cast`` (web, SMS, paper, API),
 ideas, comments and supports, texts, sign-ins and poll-site identity checks, voter
 letters and broadcasts. One statement per act (an ``INSERT … ON CONFLICT``), so the
-record costs a cast one query."""
+record costs a cast one query; and within ``participation_batch`` (one SMS text:
+the text and the vote it carries) one query for all the acts of the block."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
+from django.db.models import CharField, IntegerField, StringAgg, Subquery, Value
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from core.models import Phase, PhaseKind, Process
@@ -32,6 +39,58 @@ def processes_live_ids() -> list[int]:
             .values_list("process_id", flat=True)
         )
     )
+
+
+def processes_live_listed() -> Any:
+    """``processes_live_ids`` as one scalar ("3,7"), to fold into a query the caller
+    makes anyway (the SMS webhook's lock); ``processes_live_parse`` reads it."""
+    return Subquery(
+        Phase.objects.open_at()
+        .filter(kind__in=_LIVE_PHASES)
+        .order_by()
+        # A constant is no GROUP BY column: one row, all the live phases aggregated.
+        .annotate(everything=Value(1, output_field=IntegerField()))
+        .values("everything")
+        .annotate(listed=StringAgg(Cast("process_id", CharField()), delimiter=Value(",")))
+        .values("listed")
+    )
+
+
+def processes_live_parse(listed: str | None) -> list[int]:
+    return sorted({int(pk) for pk in (listed or "").split(",") if pk})
+
+
+@dataclass
+class _Batch:
+    savepoints: list[str]
+    rows: dict[tuple[int, str, int, object], ParticipationFact] = field(default_factory=dict)
+
+
+_batch: ContextVar[_Batch | None] = ContextVar("participation_batch", default=None)
+
+
+def _open_savepoints() -> list[str]:
+    # ``atomic(savepoint=False)`` blocks push None: they roll back with their parent.
+    return [sid for sid in connection.savepoint_ids if sid is not None]
+
+
+@contextmanager
+def participation_batch() -> Iterator[None]:
+    """Write the records of every act in the block in one statement, when the block
+    ends normally, inside the caller's transaction (an SMS text: the text itself and
+    the vote it carries). A record made inside a savepoint of its own (an act that may
+    roll back alone) is written at once, as outside a batch; a block that raises, or
+    whose transaction is marked for rollback, writes nothing."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("participation_batch runs inside the act's transaction")
+    batch = _Batch(savepoints=_open_savepoints())
+    token = _batch.set(batch)
+    try:
+        yield
+    finally:
+        _batch.reset(token)
+    if batch.rows and not transaction.get_rollback():
+        _write(list(batch.rows.values()))
 
 
 def participation_record(
@@ -70,6 +129,22 @@ def participation_record_many(
     ]
     if not rows:
         return 0
+    batch = _batch.get()
+    if batch is not None and connection.in_atomic_block and _open_savepoints() == batch.savepoints:
+        for row in rows:
+            # One row per key in a statement (PostgreSQL refuses to upsert a row twice
+            # in one): the latest act's channel, as two statements would leave it.
+            batch.rows[_key(row)] = row
+    else:
+        _write(rows)
+    return len(rows)
+
+
+def _key(row: ParticipationFact) -> tuple[int, str, int, object]:
+    return (row.process_id, row.kind, row.resident_id, row.day)
+
+
+def _write(rows: list[ParticipationFact]) -> None:
     ParticipationFact.objects.bulk_create(
         rows,
         batch_size=2000,
@@ -77,15 +152,21 @@ def participation_record_many(
         unique_fields=_UNIQUE,
         update_fields=["channel"],
     )
-    return len(rows)
 
 
-def participation_record_live(*, resident: Resident | int, kind: str, channel: str) -> None:
-    """Record an act that belongs to no one process for every process going on."""
+def participation_record_live(
+    *,
+    resident: Resident | int,
+    kind: str,
+    channel: str,
+    live_ids: Iterable[int] | None = None,
+) -> None:
+    """Record an act that belongs to no one process for every process going on
+    (``live_ids``, when the caller read them already with ``processes_live_listed``)."""
     if isinstance(resident, Resident) and phone_is_test(resident.phone_e164):
         return
     participation_record_many(
-        process_ids=processes_live_ids(),
+        process_ids=processes_live_ids() if live_ids is None else live_ids,
         resident_ids=[resident if isinstance(resident, int) else resident.pk],
         kind=kind,
         channel=channel,

@@ -410,8 +410,13 @@ def _vote(ctx: Context, command: Command) -> Outcome:
         for code, points in numbers.items
     ]
     try:
+        # The webhook locked the resident for the whole text (sms_receive).
         result = ballot_cast(
-            resident=ctx.resident, process=process, choices=choices, channel=Channel.SMS
+            resident=ctx.resident,
+            process=process,
+            choices=choices,
+            channel=Channel.SMS,
+            resident_locked=True,
         )
     except BallotInvalid as exc:
         unknown = [p for p in exc.problems if p.code == "unknown_project"]

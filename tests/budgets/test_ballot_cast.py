@@ -14,6 +14,7 @@ from budgets.selectors import receipt_status
 from budgets.services.ballots import BallotInvalid, ballot_cast
 from core.live import live_events_wait
 from core.models import BallotType, PhaseKind
+from participation.models import Resident
 from tests.budgets.conftest import citywide, project
 from tests.factories import NeighbourhoodFactory, PotFactory, ProjectFactory, ResidentFactory
 
@@ -266,3 +267,37 @@ def test_turnout_failure_after_commit_never_loses_the_ballot(
     with django_capture_on_commit_callbacks(execute=True):
         result = cast(ResidentFactory(), voting_process, 1)
     assert Ballot.objects.get().receipt == result.receipts[0].receipt
+
+
+def test_cast_by_resident_id_returns_the_resident_as_the_lock_read_them(voting_process) -> None:  # type: ignore[no-untyped-def]
+    """A web session has the id only: the cast reads the resident once, under its lock,
+    and hands them back for the page."""
+    resident = ResidentFactory()
+    result = cast(resident.pk, voting_process, 1)
+    assert result.resident.pk == resident.pk
+    assert result.resident.phone_e164 == resident.phone_e164
+    assert Ballot.objects.get().voter == ballot_pseudonym(
+        resident_id=resident.pk, pot_id=citywide(voting_process).pk
+    )
+
+
+def test_cast_for_a_resident_who_is_gone_writes_nothing(voting_process) -> None:  # type: ignore[no-untyped-def]
+    resident = ResidentFactory()
+    gone = resident.pk
+    resident.delete()
+    with pytest.raises(Resident.DoesNotExist):
+        cast(gone, voting_process, 1)
+    assert Ballot.objects.count() == 0
+
+
+def test_a_callers_lock_is_claimed_with_the_resident_itself(voting_process) -> None:  # type: ignore[no-untyped-def]
+    resident = ResidentFactory()
+    with pytest.raises(ValueError, match="resident_locked"):
+        ballot_cast(
+            resident=resident.pk,
+            process=voting_process,
+            choices=[Choice(project(voting_process, 1).pk)],
+            channel="sms",
+            resident_locked=True,
+        )
+    assert Ballot.objects.count() == 0

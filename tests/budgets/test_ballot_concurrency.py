@@ -21,6 +21,7 @@ from budgets.ballot_validation import Choice
 from budgets.models import Ballot, CastLog, Selection
 from budgets.pseudonyms import ballot_pseudonym
 from budgets.services.ballots import BallotInvalid, ballot_cast
+from participation.models import Resident
 from tests.budgets.conftest import citywide, project
 from tests.factories import ResidentFactory
 
@@ -84,6 +85,36 @@ def test_fifty_parallel_casts_by_one_resident_leave_one_counted_ballot(voting_pr
     # The counted ballot is the one whose receipt is current; all others read "replaced".
     receipts = {r.receipts[0].receipt for r in results}  # type: ignore[union-attr]
     assert ballot.receipt in receipts
+
+
+def test_casts_under_a_callers_lock_and_under_their_own_are_serialised(voting_process) -> None:  # type: ignore[no-untyped-def]
+    """The SMS webhook locks the resident itself and casts with ``resident_locked``; a
+    web cast by the same resident takes the lock in ballot_cast: the same row lock, so
+    the two kinds of cast, in parallel, still leave one counted ballot."""
+    resident = ResidentFactory()
+
+    def work(i: int) -> object:
+        choices = [Choice(project(voting_process, 1 + i % 5).pk)]
+        if i % 2:
+            return ballot_cast(
+                resident=resident.pk, process=voting_process, choices=choices, channel="web"
+            )
+        with transaction.atomic():
+            locked = Resident.objects.select_for_update().get(pk=resident.pk)
+            return ballot_cast(
+                resident=locked,
+                process=voting_process,
+                choices=choices,
+                channel="sms",
+                resident_locked=True,
+            )
+
+    results = run_parallel(20, work)
+    assert [r for r in results if isinstance(r, Exception)] == []
+    ballot = Ballot.objects.get()
+    assert Selection.objects.filter(ballot=ballot).count() == 1
+    assert CastLog.objects.count() == 20
+    assert ballot.receipt == CastLog.objects.order_by("-pk").first().receipt  # type: ignore[union-attr]
 
 
 def test_parallel_casts_never_exceed_the_budget_cap(voting_process) -> None:  # type: ignore[no-untyped-def]

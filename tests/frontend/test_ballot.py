@@ -57,6 +57,28 @@ def test_vote_within_budget_shows_receipts(voter_client: Client, city: Process) 
     assert "no-store" in response["Cache-Control"]
 
 
+def test_a_session_whose_resident_is_gone_is_sent_to_sign_in(
+    voter_client: Client, voter: Resident, city: Process
+) -> None:
+    """A cast reads the resident under its lock, not before: if they are gone, the
+    page sends the visitor to sign in again (never a 500), and nothing is cast."""
+    voter.delete()
+    for response in (
+        voter_client.post(url(city), {"project": [pk(city, 1)]}),
+        voter_client.get(url(city)),
+    ):
+        assert response.status_code == 302
+        assert response["Location"].startswith("/sign-in/")
+    assert Ballot.objects.count() == 0
+
+
+def test_a_signed_in_cast_page_says_signed_in(voter_client: Client, city: Process) -> None:
+    """The confirmation's header knows the resident from the cast itself."""
+    response = voter_client.post(url(city), {"project": [pk(city, 1)]})
+    assert response.status_code == 200
+    assert parse(response.content).by_id("sign-out-form") is not None
+
+
 def test_over_budget_is_an_error_in_words_next_to_the_form(
     voter_client: Client, city: Process
 ) -> None:

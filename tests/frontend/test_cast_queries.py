@@ -30,15 +30,6 @@ MAX_QUERIES = 10
 MAX_QUERIES_RECAST = 11
 
 
-# Issue 12's goal is 10. Since the participation record (one upsert per cast) and the
-# SMS text record landed on top of the lean path, a web cast takes 12 and an SMS VOTE
-# 14 (one of them the lock taken apart from the read, for correctness under parallel
-# casts): still open in issue 12. Strict, so the test fails loudly once the goal is met.
-CAST_GOAL_NOT_MET = pytest.mark.xfail(
-    strict=True, reason="issue 12: cast path above 10 queries since the participation record"
-)
-
-
 @pytest.fixture
 def live_off_request(settings: Any) -> Iterator[None]:
     """A Redis channel layer, as in production, so live events leave the request (to
@@ -59,7 +50,6 @@ def _pk(process: Process, code: int) -> int:
     return Project.objects.get(process=process, short_code=code).pk
 
 
-@CAST_GOAL_NOT_MET
 def test_web_cast_in_two_pots_takes_at_most_ten_queries(
     city: Process, voter: Resident, live_off_request: None, django_assert_max_num_queries: Any
 ) -> None:
@@ -103,7 +93,6 @@ def sms_settings(settings: Any) -> None:
     settings.PUBLIC_BASE_URL = PUBLIC_BASE_URL
 
 
-@CAST_GOAL_NOT_MET
 def test_sms_vote_takes_at_most_ten_queries(
     city: Process,
     voter: Resident,

@@ -198,6 +198,47 @@ def test_same_message_sid_delivered_twice_concurrently_has_one_effect(
     assert voted_codes() == [[1, 2]]
 
 
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_parallel_votes_from_one_number_leave_one_counted_ballot(city: City) -> None:
+    """Texts with different MessageSids from one number at once: each VOTE casts under
+    the webhook's lock of the sender (ballot_cast takes none of its own), so they are
+    serialised and each one replaces the one before: one ballot, every cast logged."""
+    Phone(Client(), "+14155550123").send("HELLO")  # the resident exists before the race
+    bodies = ["VOTE 1", "VOTE 2", "VOTE 3", "VOTE 1 2", "VOTE 2 3", "VOTE 4"]
+    barrier = threading.Barrier(len(bodies))
+    statuses: list[int] = []
+    errors: list[BaseException] = []
+
+    def deliver(i: int) -> None:
+        data = inbound_form(bodies[i], sid=f"SM{i:032x}")
+        try:
+            barrier.wait()
+            response = Client().post(
+                INBOUND_PATH, data, HTTP_X_TWILIO_SIGNATURE=sign(INBOUND_PATH, data)
+            )
+            statuses.append(response.status_code)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=deliver, args=(i,)) for i in range(len(bodies))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not errors
+    assert statuses == [200] * len(bodies)
+    assert InboundMessage.objects.filter(command="vote").count() == len(bodies)
+    assert Ballot.objects.count() == 1
+    assert CastLog.objects.count() == len(bodies)
+    # The counted ballot is the last one cast, whichever that was.
+    ballot = Ballot.objects.get()
+    assert CastLog.objects.order_by("-pk").first().receipt == ballot.receipt  # type: ignore[union-attr]
+    assert voted_codes()[0] in ([1], [2], [3], [1, 2], [2, 3], [4])
+
+
 def test_a_failure_while_answering_never_loses_the_accepted_ballot(
     client: Client, city: City, monkeypatch: pytest.MonkeyPatch
 ) -> None:
