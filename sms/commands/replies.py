@@ -527,8 +527,7 @@ def flag_recorded_text(proposal_id: int, *, again: bool = False) -> str:
             % {"ref": idea_ref(proposal_id)}
         )
     return finish(
-        _("Thank you. Idea %(ref)s is reported to the moderators.")
-        % {"ref": idea_ref(proposal_id)}
+        _("Thank you. Idea %(ref)s is reported to the moderators.") % {"ref": idea_ref(proposal_id)}
     )
 
 
