@@ -28,6 +28,7 @@ from participation.services.moderation import ModerationResult, proposal_moderat
 from participation.services.notices import resident_notice_add
 from sms.commands import replies
 from sms.commands.keywords import Kind, display
+from sms.commands.parser import idea_ref
 from sms.models import OutboundPurpose
 from sms.sending import send_sms
 
@@ -37,33 +38,35 @@ logger = logging.getLogger(__name__)
 def author_notice_text(notice: AuthorNotice, language: str) -> str:
     """The text an SMS author gets, in ``language``; a reason is shortened to fit two
     segments, never the facts around it."""
-    idea = notice.proposal.pk
+    # The I-number residents type (COMMENT I12, INFO I12), never a bare "#12" that
+    # reads like a project number.
+    idea = idea_ref(notice.proposal.pk)
     with translation.override(language):
         if notice.kind == NoticeKind.APPROVED:
             return replies.finish(
-                _("Your idea #%(id)d is published. Others can now support it.") % {"id": idea}
+                _("Your idea %(ref)s is published. Others can now support it.") % {"ref": idea}
             )
         if notice.kind == NoticeKind.REJECTED:
-            head = _("Your idea #%(id)d was not accepted. Reason:") % {"id": idea}
+            head = _("Your idea %(ref)s was not accepted. Reason:") % {"ref": idea}
             return replies.fit_part(lambda text: f"{head} {text}", notice.reason)
         if notice.kind == NoticeKind.CHANGES:
-            head = _("Please change your idea #%(id)d:") % {"id": idea}
+            head = _("Please change your idea %(ref)s:") % {"ref": idea}
             tail = _("Send %(idea)s with a new version.") % {"idea": display(Kind.IDEA, language)}
             return replies.fit_part(lambda text: f"{head} {text} {tail}", notice.reason)
         if notice.kind == NoticeKind.MERGED:
             return replies.finish(
-                _("Your idea #%(id)d was merged into the similar idea #%(into)d.")
-                % {"id": idea, "into": int(notice.data.get("into") or 0)}
+                _("Your idea %(ref)s was merged into the similar idea %(into)s.")
+                % {"ref": idea, "into": idea_ref(int(notice.data.get("into") or 0))}
             )
         if notice.kind == NoticeKind.MERGED_IN:
             return replies.finish(
-                _("A similar idea was merged into your idea #%(id)d.") % {"id": idea}
+                _("A similar idea was merged into your idea %(ref)s.") % {"ref": idea}
             )
         if notice.kind == NoticeKind.ON_BALLOT:
             code = int(notice.data.get("short_code") or 0)
             return replies.finish(
-                _("Your idea #%(id)d is on the ballot as project %(code)d. Send %(info)s %(code)d.")
-                % {"id": idea, "code": code, "info": display(Kind.INFO, language)}
+                _("Your idea %(ref)s is on the ballot as project %(code)d. Send %(info)s %(code)d.")
+                % {"ref": idea, "code": code, "info": display(Kind.INFO, language)}
             )
     raise ValueError(f"no text for notice {notice.kind}")
 

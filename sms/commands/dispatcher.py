@@ -568,10 +568,10 @@ def _comment(ctx: Context, command: Command) -> Outcome:
 
 
 def _flag(ctx: Context, command: Command) -> Outcome:
-    """FLAG 12 [why]: report idea 12 to the moderators, through the same service and
+    """FLAG I12 [why]: report idea I12 to the moderators, through the same service and
     limits as the web's Report button. An unpublished idea is "no such idea".
-    FLAG takes ideas only, so "FLAG I12" (the idea numbering of LIST and COMMENT) and
-    "FLAG 12" mean the same idea."""
+    FLAG takes ideas only, so the bare "FLAG 12" that older replies taught still means
+    idea I12 (the idea numbering of LIST, INFO and COMMENT)."""
     ref, reason = parse_item_ref(command.rest)
     if ref is None:
         return _out(Kind.FLAG, replies.flag_usage_text())

@@ -517,16 +517,18 @@ def process_chosen_text(title: str) -> str:
 
 
 def flag_usage_text() -> str:
-    return finish(_("Send FLAG and the idea number to report it to moderators, e.g. FLAG 12."))
+    return finish(_("Send FLAG and the idea number to report it to moderators, e.g. FLAG I12."))
 
 
 def flag_recorded_text(proposal_id: int, *, again: bool = False) -> str:
     if again:
         return finish(
-            _("You already reported idea #%(id)d. Moderators will look at it.")
-            % {"id": proposal_id}
+            _("You already reported idea %(ref)s. Moderators will look at it.")
+            % {"ref": idea_ref(proposal_id)}
         )
-    return finish(_("Thank you. Idea #%(id)d is reported to the moderators.") % {"id": proposal_id})
+    return finish(
+        _("Thank you. Idea %(ref)s is reported to the moderators.") % {"ref": idea_ref(proposal_id)}
+    )
 
 
 def refused_text(message: str) -> str:

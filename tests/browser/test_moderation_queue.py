@@ -91,7 +91,7 @@ def test_a_moderator_clears_the_demo_queue_from_the_keyboard(
             .first()
         )
         if text is not None:
-            assert f"Tu idea #{bancos.pk} esta publicada" in text.body
+            assert f"Tu idea I{bancos.pk} esta publicada" in text.body
         else:
             assert (
                 ResidentNotice.objects.using(alias)

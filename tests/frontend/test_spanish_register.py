@@ -1,5 +1,6 @@
 """One register in Spanish, tú, on the web, in SMS and on staff pages: no catalogue of
-the project (``locale/es`` and every app's ``locale/es``) addresses the reader as usted.
+the project (``locale/es`` and every app's ``locale/es``) addresses the reader as usted,
+nor readers as vosotros (Spain only; Latin America says ustedes, so a plural is avoided).
 
 The markers are the usted forms a translator reaches for: the pronoun, imperatives that
 open a sentence ("Responda ALTO", "Envíe COMENTAR"; mid-sentence the same words are
@@ -46,6 +47,9 @@ USTED_MARKERS: dict[str, re.Pattern[str]] = {
         r"(?:^|[.!?:;¿¡]\s*)Sus? (?:voto|votos|idea|ideas|comentario|comentarios|código|"
         r"papeleta|recibo|número|teléfono|respuestas|cuenta|carta|sesión)\b"
     ),
+    # Accented -áis/-éis endings are vosotros verbs ("podéis", "estáis"); "seis" and
+    # "países" are not matched.
+    "vosotros": re.compile(r"\b(?:vosotr[oa]s|os|sois|\w+(?:áis|éis))\b", re.IGNORECASE),
 }
 # Placeholders are names in code ("%(vote)s"), not Spanish words.
 _PLACEHOLDER = re.compile(r"%\(\w+\)[sdfr]|\{\w*\}")
@@ -101,6 +105,18 @@ def test_the_markers_catch_usted(text: str) -> None:
 @pytest.mark.parametrize(
     "text",
     [
+        "Tú o cualquier persona a quien se lo enseñes podéis comprobar que se contó.",
+        "Si estáis de acuerdo, votad.",
+        "Os enviaremos un código.",
+    ],
+)
+def test_the_markers_catch_vosotros(text: str) -> None:
+    assert usted_markers(text) == ["vosotros"], text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
         "Responde ALTO para no recibir más.",
         "Demasiados mensajes. Espera un minuto y vuelve a intentarlo.",
         "Solo tú puedes ver esta idea hasta que se revise.",
@@ -111,6 +127,8 @@ def test_the_markers_catch_usted(text: str) -> None:
         "Envía %(list)s para ver los proyectos y después %(vote)s y sus números.",
         "Los proyectos financiados se conocerán pronto. Su ejecución se seguirá aquí.",
         "Este navegador cierra la sesión de cada votante después de su papeleta.",
+        "Tú o cualquier persona a quien se lo enseñes puede comprobar que se contó.",
+        "Seis proyectos de tres países.",
     ],
 )
 def test_the_markers_leave_tu_alone(text: str) -> None:

@@ -133,7 +133,7 @@ def test_reject_with_a_reason_texts_the_sms_author_in_spanish(
     assert queued.language == "es"
     [text] = [m for m in outbox.messages if m.to == author.phone_e164]
     assert text.body == queued.body
-    assert f"Tu idea #{idea.pk} no fue aceptada" in text.body
+    assert f"Tu idea I{idea.pk} no fue aceptada" in text.body
     assert "Ya existe un parque en esa calle." in text.body
     assert not ResidentNotice.objects.exists()
 

@@ -1,5 +1,5 @@
-"""FLAG n by SMS: the same service and threshold as the web's Report button, in
-English, Spanish and French."""
+"""FLAG I12 (or the bare 12) by SMS: the same service and threshold as the web's Report
+button, in English, Spanish and French."""
 
 from __future__ import annotations
 
@@ -24,9 +24,10 @@ def published(city: City) -> Proposal:
 @pytest.mark.parametrize(
     ("number", "language", "text", "reply"),
     [
-        ("+14155550201", "en", "FLAG {id} spam", "Idea #{id} is reported to the moderators"),
-        ("+14155550202", "es", "denunciar {id}", "La idea #{id} fue reportada a los moderadores"),
-        ("+14155550203", "fr", "SIGNALER {id}", "L'idée #{id} est signalée aux modérateurs"),
+        ("+14155550201", "en", "FLAG I{id} spam", "Idea I{id} is reported to the moderators"),
+        ("+14155550202", "es", "denunciar i{id}", "La idea I{id} fue reportada a los moderadores"),
+        # The bare number older replies taught still names the idea.
+        ("+14155550203", "fr", "SIGNALER {id}", "L'idée I{id} est signalée aux modérateurs"),
     ],
 )
 def test_flag_by_sms_in_three_languages(
@@ -43,8 +44,8 @@ def test_sms_flags_reach_the_threshold(make_phone: Any, published: Proposal, set
     settings.MODERATION_FLAG_THRESHOLD = 2
     first = make_phone("+14155550301")
     first.send(f"FLAG {published.pk}")
-    again = first.send(f"FLAG {published.pk}")
-    assert "already reported" in " ".join(again)
+    again = first.send(f"FLAG I{published.pk}")
+    assert f"already reported idea I{published.pk}" in " ".join(again)
     published.refresh_from_db()
     assert published.queued_at is None
     make_phone("+14155550302").send(f"REPORT {published.pk}")
@@ -56,7 +57,8 @@ def test_flag_of_an_unpublished_idea_is_no_such_idea(make_phone: Any, city: City
     hidden = ProposalFactory(process=city.process, status=ProposalStatus.SUBMITTED)
     answers = make_phone("+14155550401").send(f"FLAG {hidden.pk}")
     assert f"There is no idea I{hidden.pk}" in " ".join(answers)
-    assert "Send FLAG and the idea number" in " ".join(make_phone("+14155550402").send("FLAG"))
+    usage = " ".join(make_phone("+14155550402").send("FLAG"))
+    assert "Send FLAG and the idea number" in usage and "e.g. FLAG I12" in usage
     assert not Flag.objects.exists()
 
 

@@ -137,6 +137,9 @@ TWO_SEGMENTS: list[tuple[str, Callable[[], str]]] = [
         lambda: replies.which_process_text(["Riverbend 2027", "Youth budget"], retry=True),
     ),
     ("process_chosen", lambda: replies.process_chosen_text("Riverbend Participatory Budget")),
+    ("flag_usage", replies.flag_usage_text),
+    ("flag_recorded", lambda: replies.flag_recorded_text(123456)),
+    ("flag_recorded_again", lambda: replies.flag_recorded_text(123456, again=True)),
 ]
 BOGOTA = [
     "Usaquén", "Chapinero", "Santa Fe", "San Cristóbal", "Usme", "Tunjuelito", "Bosa",

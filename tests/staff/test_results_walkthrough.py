@@ -10,6 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from budgets.services.paper import PaperVoter, paper_ballot_enter, paper_ballot_void
+from core.l10n import datetime_text
 from core.models import PhaseKind, Process
 from participation.models import AuditLog
 from participation.services.voter_codes import voter_codes_issue
@@ -194,3 +195,22 @@ def test_the_review_in_spanish_formats_every_amount_for_the_language(
     )
     page = client.get(reverse("staff:results", args=[process.slug])).content.decode()
     assert "El presupuesto se subió a 120.000\xa0US$ y se volvió a contar." in page
+
+
+def test_the_results_page_in_spanish_gives_dates_as_the_language_writes_them(
+    voted: tuple[Process, list[str]], client: Client, publisher: Any, settings: Any
+) -> None:
+    process, _codes = voted
+    client.force_login(publisher)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "es"
+    step(client, process, "close")
+    page = client.get(reverse("staff:results", args=[process.slug])).content.decode()
+    closed_at = process.phases.get(kind=PhaseKind.VOTING).ends_at
+    # The formatter of SMS replies and resident pages ("1 dic 2026, 13:05"), not
+    # Django's own DATETIME_FORMAT ("1 de diciembre de 2026 a las 13:05").
+    assert f"La votación cerró el {datetime_text(closed_at, 'es')}." in page
+    assert " a las " not in page
+    step(client, process, "count")
+    page = step(client, process, "publish")
+    process.refresh_from_db()
+    assert f"Publicado el {datetime_text(process.results_published_at, 'es')}." in page
