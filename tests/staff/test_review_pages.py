@@ -86,7 +86,7 @@ def test_an_idea_goes_on_the_ballot_and_its_sms_author_is_told(
     entry = AuditLog.objects.get(action="review.to_project")
     assert entry.object_id == str(idea.pk) and entry.data["after"]["short_code"] == 41
     text = OutboundMessage.objects.get(to_e164=author.phone_e164)
-    assert text.language == "fr" and "41" in text.body and f"#{idea.pk}" in text.body
+    assert text.language == "fr" and "41" in text.body and f"I{idea.pk}" in text.body
     assert f'id="review-{idea.pk}"' not in rev_client.get(REVIEW).content.decode()
 
 
