@@ -6,8 +6,10 @@ sit at a staff login), and the session then holds only the kiosk grant
 (``staff.access.KIOSK_GRANT``). Each voter types their code, votes, and is signed out:
 after every ballot (and on "Leave", and after ``VOTER_SECONDS`` idle) the session is
 flushed, its row deleted and a new key issued with only the grant, so nothing of one
-voter is there for the next. Ballots go through ``paper_ballot_enter`` on the poll
-worker's authority (re-checked on every request)."""
+voter is there for the next. The thank-you screen is a redirect away from the ballot
+(its receipts shown once), so Back never finds a form to send again or a voter's screen.
+Ballots go through ``paper_ballot_enter`` on the poll worker's authority (re-checked on
+every request)."""
 
 from __future__ import annotations
 
@@ -37,6 +39,9 @@ from participation.models import Resident
 from staff.access import KIOSK_GRANT, kiosk_permission_required, staff_permission_required
 
 KIOSK_VOTER = "staff_kiosk_voter"
+# The receipts of the ballot just cast, kept in the new (signed-out) session only until
+# the thank-you screen shows them once.
+KIOSK_RECEIPTS = "staff_kiosk_receipts"
 VOTER_SECONDS = 300  # a voter who walks away is signed out before the next one comes
 MAX_MARKS = 500
 
@@ -166,12 +171,12 @@ def kiosk_ballot(request: HttpRequest) -> HttpResponse:
             errors = [p.message() for p in exc.problems]
         else:
             kiosk_next_voter(request)
-            receipts = [
+            # Post/redirect/get: the browser's history then holds no form to send again,
+            # and Back to the thank-you screen finds the receipts gone (shown once).
+            request.session[KIOSK_RECEIPTS] = [
                 {"pot": r.pot_name, "code": receipt_display(r.receipt)} for r in entry.cast.receipts
             ]
-            return _page(
-                request, "staff/kiosk_done.html", {"process": process, "receipts": receipts}
-            )
+            return HttpResponseRedirect(reverse("staff:kiosk-done"))
     return _page(
         request,
         "staff/kiosk_ballot.html",
@@ -191,6 +196,18 @@ def kiosk_ballot(request: HttpRequest) -> HttpResponse:
         },
         400 if errors else 200,
     )
+
+
+@kiosk_permission_required(ENTER_PERMISSION)
+@require_http_methods(["GET"])
+def kiosk_done(request: HttpRequest) -> HttpResponse:
+    """The thank-you screen with the voter's receipts, once: after that (a reload, Back,
+    the next voter) the session holds only the kiosk grant again."""
+    process: Process = request.kiosk_process  # type: ignore[attr-defined]
+    receipts = request.session.pop(KIOSK_RECEIPTS, None)
+    if not isinstance(receipts, list) or not receipts:
+        return HttpResponseRedirect(reverse("staff:kiosk"))
+    return _page(request, "staff/kiosk_done.html", {"process": process, "receipts": receipts})
 
 
 @kiosk_permission_required(ENTER_PERMISSION)

@@ -53,10 +53,14 @@ def test_kiosk_sessions_do_not_carry_over_between_voters(
     ballot = client.get(reverse("staff:kiosk-ballot"))
     assert ballot.status_code == 200 and "Cast my ballot" in ballot.content.decode()
 
-    done = client.post(reverse("staff:kiosk-ballot"), {"project": ["1", "2"]})
+    cast = client.post(reverse("staff:kiosk-ballot"), {"project": ["1", "2"]})
+    assert cast.status_code == 302 and cast["Location"] == reverse("staff:kiosk-done")
+    done = client.get(reverse("staff:kiosk-done"))
     assert done.status_code == 200
     assert "your ballot is counted" in done.content.decode()
     assert "no-store" in done["Cache-Control"]
+    # The receipts show once: again (a reload, Back, the next voter) is the start.
+    assert client.get(reverse("staff:kiosk-done"))["Location"] == reverse("staff:kiosk")
     # The voter's session is gone from the database; the new one holds only the grant.
     after_key = session_key(client)
     assert after_key != voting_key
@@ -75,7 +79,7 @@ def test_kiosk_sessions_do_not_carry_over_between_voters(
     assert stale.get(reverse("staff:kiosk-ballot")).status_code == 403
 
     client.post(reverse("staff:kiosk"), {"voter_code": second})
-    assert client.post(reverse("staff:kiosk-ballot"), {"project": ["3"]}).status_code == 200
+    assert client.post(reverse("staff:kiosk-ballot"), {"project": ["3"]}).status_code == 302
     assert Ballot.objects.filter(channel="paper").count() == 2
     entries = AuditLog.objects.filter(action="paper.enter")
     assert [e.data.get("via") for e in entries] == ["kiosk", "kiosk"]
