@@ -9,7 +9,7 @@ import csv
 import io
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from tests.browser.flows import staff_sign_in
 from tests.browser.harness.browsing import Browsing
