@@ -44,6 +44,10 @@ KIOSK_VOTER = "staff_kiosk_voter"
 KIOSK_RECEIPTS = "staff_kiosk_receipts"
 VOTER_SECONDS = 300  # a voter who walks away is signed out before the next one comes
 MAX_MARKS = 500
+# The thank-you screen returns to the start by itself (kiosk.js) for a voter who walks
+# away: after DONE_IDLE_SECONDS a warning, then DONE_WARN_SECONDS to ask for more time.
+DONE_IDLE_SECONDS = 60
+DONE_WARN_SECONDS = 20
 
 
 def _page(
@@ -207,7 +211,16 @@ def kiosk_done(request: HttpRequest) -> HttpResponse:
     receipts = request.session.pop(KIOSK_RECEIPTS, None)
     if not isinstance(receipts, list) or not receipts:
         return HttpResponseRedirect(reverse("staff:kiosk"))
-    return _page(request, "staff/kiosk_done.html", {"process": process, "receipts": receipts})
+    return _page(
+        request,
+        "staff/kiosk_done.html",
+        {
+            "process": process,
+            "receipts": receipts,
+            "idle_seconds": DONE_IDLE_SECONDS,
+            "warn_seconds": DONE_WARN_SECONDS,
+        },
+    )
 
 
 @kiosk_permission_required(ENTER_PERMISSION)

@@ -12,7 +12,16 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.flows import AIR, SOLAR, WIFI, staff_sign_in, voter_codes_download
+from tests.browser.flows import (
+    AIR,
+    CITYWIDE,
+    FIBRE,
+    SOLAR,
+    WIFI,
+    staff_sign_in,
+    voter_codes_download,
+)
+from tests.browser.harness.axe import AxeAudit
 from tests.browser.harness.browsing import Browsing
 from tests.browser.harness.server import LiveServer
 
@@ -114,7 +123,6 @@ def test_kiosk_signs_each_voter_out_and_keeps_nothing_between_voters(
 
     receipt_b = vote_at_kiosk(page, code_b, [AIR])
     assert receipt_b != receipt_a
-    # The thank-you screen goes back to the start by itself too.
     page.get_by_role("link", name="Done").click()
     expect(page.get_by_label("Voter code")).to_be_focused()
     assert_back_shows_nothing_of(page, receipt_b)
@@ -134,3 +142,56 @@ def test_kiosk_signs_each_voter_out_and_keeps_nothing_between_voters(
             assert ballots[0].channel == "paper"
             assert ballots[0].receipt == receipt.replace("-", "")
             assert ballots[0].selections.count() == picked
+
+
+def test_kiosk_screens_have_no_axe_violations(
+    browsing: Browsing, server: LiveServer, axe: AxeAudit
+) -> None:
+    """The kiosk's screens (start, a refused code, the ballot, a refused ballot, the
+    thank-you screen) for a voter who may use a screen reader or only a keyboard."""
+    from demo.riverbend import POLL_PASSWORD, POLL_USERNAME
+
+    slug = server.data["process"]
+    page = browsing.new_page(axe=True)
+    staff_sign_in(page, POLL_USERNAME, POLL_PASSWORD)
+    (code,) = voter_codes_download(page, slug, 1)
+    page.goto(f"/staff/processes/{slug}/kiosk/")
+    axe.check(page, "open a kiosk")
+    page.get_by_role("button", name="Sign out and open the kiosk").click()
+    axe.check(page, "kiosk start")
+    page.get_by_label("Voter code").fill("NOPE-NOPE-NOPE")
+    page.get_by_role("button", name="Start").click()
+    expect(page.get_by_role("alert")).to_contain_text("no voter code like that")
+    axe.check(page, "kiosk start, unknown code")
+    page.get_by_label("Voter code").fill(code)
+    page.get_by_role("button", name="Start").click()
+    axe.check(page, "kiosk ballot")
+    for title in CITYWIDE:
+        kiosk_box(page, title).check()
+    page.get_by_role("button", name="Cast my ballot").click()
+    expect(page.get_by_role("alert")).to_contain_text("over the limit")
+    axe.check(page, "kiosk ballot, refused")
+    kiosk_box(page, FIBRE).uncheck()
+    kiosk_box(page, AIR).uncheck()
+    # The thank-you screen's own clock: it goes back to the start for the next voter,
+    # after a warning that leaves time to ask for more (no meta refresh: WCAG 2.2.1).
+    page.clock.install()
+    page.get_by_role("button", name="Cast my ballot").click()
+    expect(page.get_by_role("heading", name="Thank you: your ballot is counted.")).to_be_visible()
+    axe.check(page, "kiosk thank-you")
+    warning = page.locator("#kiosk-timeout")
+    expect(warning).to_be_hidden()
+    page.clock.run_for(61_000)
+    expect(warning).to_be_visible()
+    expect(warning).to_have_attribute("role", "status")
+    axe.check(page, "kiosk thank-you, time-out warning")
+    page.get_by_role("button", name="I need more time").click()
+    expect(warning).to_be_hidden()
+    page.clock.run_for(50_000)
+    expect(page.locator("code.receipt")).to_be_visible()
+    page.clock.run_for(11_000)
+    expect(warning).to_be_visible()
+    page.clock.run_for(21_000)
+    expect(page).to_have_url(re.compile(r"/staff/kiosk/$"))
+    expect(page.get_by_label("Voter code")).to_be_visible()
+    axe.assert_clean()

@@ -59,6 +59,9 @@ def test_kiosk_sessions_do_not_carry_over_between_voters(
     assert done.status_code == 200
     assert "your ballot is counted" in done.content.decode()
     assert "no-store" in done["Cache-Control"]
+    # No timed refresh nobody can stop (WCAG 2.2.1): the script warns and offers more time.
+    assert "http-equiv" not in done.content.decode()
+    assert 'id="kiosk-more-time"' in done.content.decode()
     # The receipts show once: again (a reload, Back, the next voter) is the start.
     assert client.get(reverse("staff:kiosk-done"))["Location"] == reverse("staff:kiosk")
     # The voter's session is gone from the database; the new one holds only the grant.
