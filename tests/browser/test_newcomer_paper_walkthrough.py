@@ -174,8 +174,10 @@ def test_newcomer_issues_prints_enters_publishes_and_follows(
     title = funded.locator("bdi").first.inner_text()
     funded.get_by_role("link").click()
     expect(resident.get_by_role("heading", level=1)).to_contain_text(title)
-    resident.get_by_role("button", name="Follow this project").click()
+    resident.get_by_role("button", name="Sign in to follow this project").click()
     sign_in(resident, server, axe=axe)
+    # Back at the project's Follow button, signed in now.
+    expect(resident).to_have_url(re.compile(r"/projects/\d+/#follow-form$"))
     resident.get_by_role("button", name="Follow this project").click()
     expect(resident.get_by_role("button", name="Stop following")).to_be_visible()
     axe.check(resident, "project, followed")
