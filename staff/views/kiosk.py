@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.middleware.csrf import rotate_token
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
@@ -63,6 +64,9 @@ def kiosk_next_voter(request: HttpRequest) -> None:
     kiosk grant (new key, new CSRF secret)."""
     grant = request.session.get(KIOSK_GRANT)
     request.session.flush()
+    # flush() keeps the CSRF cookie (only a login rotates it): rotate it too, so no
+    # form the last voter's screen held is accepted from the next voter's.
+    rotate_token(request)
     if grant:
         request.session[KIOSK_GRANT] = grant
 

@@ -105,7 +105,10 @@ def test_kiosk_signs_each_voter_out_and_keeps_nothing_between_voters(
     expect(page.locator("nav")).to_have_count(0)
     expect(page.locator("main a")).to_have_count(0)
 
+    csrf_before = {c["name"]: c["value"] for c in page.context.cookies()}.get("csrftoken")
     receipt_a = vote_at_kiosk(page, code_a, [SOLAR, WIFI])
+    # A new CSRF secret too: no form from A's screen is accepted afterwards.
+    assert {c["name"]: c["value"] for c in page.context.cookies()}["csrftoken"] != csrf_before
     # Signed out the moment the ballot counted: the session holds only the grant.
     assert set(session_data(server, page)) == {KIOSK_GRANT}
     page.get_by_role("link", name="Done").click()
