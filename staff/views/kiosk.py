@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.middleware.csrf import rotate_token
 from django.shortcuts import get_object_or_404, render
@@ -69,6 +70,17 @@ def kiosk_next_voter(request: HttpRequest) -> None:
     rotate_token(request)
     if grant:
         request.session[KIOSK_GRANT] = grant
+
+
+def _forget_language(response: HttpResponse) -> None:
+    """Drop the language the voter chose at the start (Django's language cookie): it
+    is theirs, not the next voter's."""
+    response.delete_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
 
 
 def _voter(request: HttpRequest) -> Resident | None:
@@ -215,7 +227,7 @@ def kiosk_done(request: HttpRequest) -> HttpResponse:
     receipts = request.session.pop(KIOSK_RECEIPTS, None)
     if not isinstance(receipts, list) or not receipts:
         return HttpResponseRedirect(reverse("staff:kiosk"))
-    return _page(
+    response = _page(
         request,
         "staff/kiosk_done.html",
         {
@@ -225,6 +237,9 @@ def kiosk_done(request: HttpRequest) -> HttpResponse:
             "warn_seconds": DONE_WARN_SECONDS,
         },
     )
+    # Shown in the voter's language; the next voter starts in the kiosk's own.
+    _forget_language(response)
+    return response
 
 
 @kiosk_permission_required(ENTER_PERMISSION)
@@ -232,7 +247,9 @@ def kiosk_done(request: HttpRequest) -> HttpResponse:
 def kiosk_leave(request: HttpRequest) -> HttpResponse:
     """The voter leaves without voting: signed out, the kiosk waits for the next."""
     kiosk_next_voter(request)
-    return HttpResponseRedirect(reverse("staff:kiosk"))
+    response = HttpResponseRedirect(reverse("staff:kiosk"))
+    _forget_language(response)
+    return response
 
 
 @kiosk_permission_required(ENTER_PERMISSION)

@@ -46,18 +46,19 @@ def session_data(server: LiveServer, page: Page) -> dict[str, Any]:
 def vote_at_kiosk(page: Page, code: str, titles: list[str]) -> str:
     """One voter at the kiosk: their code, their choices, the ballot cast. Returns the
     receipt the thank-you screen shows."""
-    code_box = page.get_by_label("Voter code")
+    # Found by id: the voter may have chosen another language.
+    code_box = page.locator("#kiosk-code")
     expect(code_box).to_be_focused()
     expect(code_box).to_have_value("")
     page.keyboard.type(code)
     page.keyboard.press("Enter")
-    expect(page.get_by_role("button", name="Cast my ballot")).to_be_visible()
+    expect(page.locator("#kiosk-cast")).to_be_visible()
     # Nothing is marked for a new voter: the last voter's choices are not there.
     expect(page.locator("#kiosk-ballot-form input:checked")).to_have_count(0)
     for title in titles:
         kiosk_box(page, title).check()
-    page.get_by_role("button", name="Cast my ballot").click()
-    expect(page.get_by_role("heading", name="Thank you: your ballot is counted.")).to_be_visible()
+    page.locator("#kiosk-cast").click()
+    expect(page.locator("#kiosk-thanks")).to_be_visible()
     receipt = page.locator("code.receipt").first.inner_text().strip()
     assert re.fullmatch(r"[A-Z0-9]{5}-[A-Z0-9]+", receipt), receipt
     return receipt
@@ -107,6 +108,7 @@ def test_kiosk_signs_each_voter_out_and_keeps_nothing_between_voters(
 
     csrf_before = {c["name"]: c["value"] for c in page.context.cookies()}.get("csrftoken")
     receipt_a = vote_at_kiosk(page, code_a, [SOLAR, WIFI])
+    expect(page.get_by_role("heading", name="Thank you: your ballot is counted.")).to_be_visible()
     # A new CSRF secret too: no form from A's screen is accepted afterwards.
     assert {c["name"]: c["value"] for c in page.context.cookies()}["csrftoken"] != csrf_before
     # Signed out the moment the ballot counted: the session holds only the grant.
@@ -124,9 +126,15 @@ def test_kiosk_signs_each_voter_out_and_keeps_nothing_between_voters(
     page.goto("/staff/kiosk/")
     assert set(session_data(server, page)) == {KIOSK_GRANT}
 
+    # Voter B reads Spanish: they choose it at the start, and the kiosk speaks it to
+    # them only; the next voter starts in the kiosk's own language again.
+    page.get_by_role("button", name="Español").click()
+    expect(page.locator("html")).to_have_attribute("lang", "es")
     receipt_b = vote_at_kiosk(page, code_b, [AIR])
     assert receipt_b != receipt_a
-    page.get_by_role("link", name="Done").click()
+    expect(page.locator("html")).to_have_attribute("lang", "es")
+    page.locator("#kiosk-next").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.get_by_label("Voter code")).to_be_focused()
     assert_back_shows_nothing_of(page, receipt_b)
 

@@ -125,3 +125,18 @@ def test_the_kiosk_stops_when_the_poll_worker_loses_the_permission(
 
 def test_no_kiosk_without_a_grant(client: Client) -> None:
     assert client.get(reverse("staff:kiosk")).status_code == 403
+
+
+def test_the_language_a_voter_chose_is_not_the_next_voters(
+    voting_process: Process, kiosk: tuple[Client, Any]
+) -> None:
+    client, _opener = kiosk
+    (code,) = voter_codes_issue(count=1, process=voting_process)
+    assert 'name="language" value="es"' in client.get(reverse("staff:kiosk")).content.decode()
+    client.post(reverse("frontend:language"), {"language": "es", "next": reverse("staff:kiosk")})
+    client.post(reverse("staff:kiosk"), {"voter_code": code})
+    client.post(reverse("staff:kiosk-ballot"), {"project": ["1"]})
+    done = client.get(reverse("staff:kiosk-done"))
+    assert done.content.decode().startswith('<!doctype html>\n\n<html lang="es">')
+    assert done.cookies["django_language"]["max-age"] == 0
+    assert '<html lang="en">' in client.get(reverse("staff:kiosk")).content.decode()
