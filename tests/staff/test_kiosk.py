@@ -137,6 +137,6 @@ def test_the_language_a_voter_chose_is_not_the_next_voters(
     client.post(reverse("staff:kiosk"), {"voter_code": code})
     client.post(reverse("staff:kiosk-ballot"), {"project": ["1"]})
     done = client.get(reverse("staff:kiosk-done"))
-    assert done.content.decode().startswith('<!doctype html>\n\n<html lang="es">')
+    assert '<html lang="es">' in done.content.decode()
     assert done.cookies["django_language"]["max-age"] == 0
     assert '<html lang="en">' in client.get(reverse("staff:kiosk")).content.decode()
