@@ -53,15 +53,21 @@ def group_breakdown(
     return out
 
 
+def participation_by_channel(figures: ParticipationFigures) -> dict[str, int | None]:
+    """Voters by the channel of their counted vote (each resident once), small cells
+    withheld: the API's ``by_channel``, and what the process and results pages show."""
+    return breakdown_cells(
+        {c: int(figures.by_channel.get(c, 0)) for c in {*PUBLIC_CHANNELS, *figures.by_channel}},
+        settings.EQUITY_MIN_CELL,
+    )
+
+
 def participation_json(process: Process, figures: ParticipationFigures) -> dict[str, Any]:
     """``GET /api/processes/<slug>/participation/``: distinct residents who voted,
     overall, by channel (each once, by the channel of their counted vote), by
     neighbourhood and by group; and residents per phase."""
     min_cell = settings.EQUITY_MIN_CELL
-    channels = breakdown_cells(
-        {c: int(figures.by_channel.get(c, 0)) for c in {*PUBLIC_CHANNELS, *figures.by_channel}},
-        min_cell,
-    )
+    channels = participation_by_channel(figures)
     census = city_census()
     counts = {n.slug: int(figures.by_neighbourhood.get(n.slug, 0)) for n in census.neighbourhoods}
     if figures.by_neighbourhood.get(""):

@@ -30,6 +30,7 @@ urlpatterns = [
     path("processes/<slug:slug>/kiosk/", kiosk.kiosk_start_for, name="kiosk-open"),
     path("kiosk/", kiosk.kiosk, name="kiosk"),
     path("kiosk/ballot/", kiosk.kiosk_ballot, name="kiosk-ballot"),
+    path("kiosk/done/", kiosk.kiosk_done, name="kiosk-done"),
     path("kiosk/leave/", kiosk.kiosk_leave, name="kiosk-leave"),
     path("kiosk/close/", kiosk.kiosk_close, name="kiosk-close"),
     path("processes/<slug:slug>/delivery/", delivery.delivery_projects, name="delivery"),

@@ -19,6 +19,7 @@ from equity.csv_tables import funnel_csv, participation_csv, representation_csv,
 from equity.public import funnel_json, participation_json, scorecard_json
 from equity.scorecard import city_scorecards, process_scorecard
 from equity.selectors import process_funnel, process_participation
+from frontend.turnout import channel_label, count_text
 from maps.models import Neighbourhood
 from participation.demographics import group_label, question_label
 
@@ -42,8 +43,7 @@ def _percent(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.1f} %"
 
 
-def _count(value: int | None) -> str:
-    return _("fewer than %(n)d") % {"n": settings.EQUITY_MIN_CELL} if value is None else str(value)
+_count = count_text
 
 
 def _criterion_rows(body: dict[str, Any]) -> list[dict[str, Any]]:
@@ -161,7 +161,6 @@ def process_equity(request: HttpRequest, slug: str) -> HttpResponse:
     scorecard = _labelled_groups(scorecard_json(process_scorecard(process, figures=figures)))
     participation = participation_json(process, figures)
     funnel = funnel_json(process, process_funnel(process))
-    channel_labels = {"web": _("Web"), "sms": _("SMS"), "paper": _("Paper"), "api": _("API")}
     return render(
         request,
         "frontend/equity/process.html",
@@ -170,7 +169,7 @@ def process_equity(request: HttpRequest, slug: str) -> HttpResponse:
             "criteria": _criterion_rows(scorecard),
             "participation": participation,
             "channels": [
-                {"label": channel_labels.get(k, k), "count": _count(v)}
+                {"label": channel_label(k), "count": _count(v)}
                 for k, v in participation["by_channel"].items()
             ],
             "map": _map(participation),
@@ -178,7 +177,7 @@ def process_equity(request: HttpRequest, slug: str) -> HttpResponse:
             "funnel": _funnel_rows(funnel["overall"]),
             "funnel_channels": [
                 {
-                    "label": channel_labels.get(c["channel"], c["channel"]),
+                    "label": channel_label(c["channel"]),
                     "id": f"funnel-channel-{c['channel']}",
                     "rows": _funnel_rows(c["steps"]),
                 }

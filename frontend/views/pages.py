@@ -9,14 +9,18 @@ from budgets.selectors import (
     pot_allocation,
     process_map_data,
     process_neighbourhood_ids,
-    process_turnout,
     projects_on_ballot,
 )
 from core.models import PhaseKind, Process
-from core.selectors import process_current_phase, processes_current_and_past
+from core.selectors import (
+    process_current_phase,
+    process_voting_opened,
+    processes_current_and_past,
+)
 from core.translated_order import translated_order
 from frontend.live import live_config
 from frontend.selectors import proposals_with_support
+from frontend.turnout import process_turnout_by_channel
 from maps.models import Neighbourhood
 from participation.models import ProposalStatus
 from sms.backends import sms_is_demo_backend
@@ -88,7 +92,11 @@ def process_detail(request: HttpRequest, slug: str) -> HttpResponse:
             )[:50],
             "ideas_open": PhaseKind.IDEAS in open_kinds,
             "voting_open": PhaseKind.VOTING in open_kinds,
-            "turnout": process_turnout(process) if PhaseKind.VOTING in open_kinds else None,
+            # From the day voting opens, and after it closes: paper ballots entered
+            # after the vote count here as much as web and SMS ones.
+            "turnout": process_turnout_by_channel(process)
+            if process_voting_opened(process)
+            else None,
             "results_published": process.results_published_at is not None,
             # No neighbourhood pots (an imported election): no split to explain.
             "has_neighbourhood_pots": bool(process_neighbourhood_ids(process)),

@@ -89,6 +89,7 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "milestones": list(project.milestones.all()),
             "updates": project_updates(project),
             "following": following,
+            "signed_in": resident is not None,
         },
     )
 
@@ -100,7 +101,9 @@ def project_follow_toggle(request: HttpRequest, pk: int) -> HttpResponse:
     resident = resident_from_request(request)
     back = reverse("frontend:project", args=[project.pk])
     if resident is None:
-        return redirect(f"{reverse('frontend:sign-in')}?next={back}")
+        # Back to the Follow button after signing in (the button said so: "Sign in to
+        # follow"); nothing is followed on their behalf before they press it again.
+        return redirect(f"{reverse('frontend:sign-in')}?next={back}%23follow-form")
     if request.POST.get("action") == "unfollow":
         project_unfollow(project=project, resident=resident, channel=Channel.WEB)
         messages.success(request, _("You no longer follow this project."))

@@ -15,6 +15,7 @@ from budgets.pabulib.db_export import PbExportRefused, pot_export_pabulib
 from budgets.results import PotResult, ProjectResult, process_results
 from core.models import Process
 from frontend.live import live_config
+from frontend.turnout import process_turnout_by_channel
 
 
 def published_results(process: Process) -> list[PotResult] | None:
@@ -64,6 +65,8 @@ def results(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "process": process,
             "charts": _charts(pot_results) if pot_results is not None else None,
+            # Who voted, by channel (paper ballots counted like any other), once published.
+            "turnout": process_turnout_by_channel(process) if pot_results is not None else None,
             "live": live_config(process),
             "export_min_ballots": settings.EXPORT_MIN_BALLOTS,
         },

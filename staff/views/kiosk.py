@@ -6,14 +6,18 @@ sit at a staff login), and the session then holds only the kiosk grant
 (``staff.access.KIOSK_GRANT``). Each voter types their code, votes, and is signed out:
 after every ballot (and on "Leave", and after ``VOTER_SECONDS`` idle) the session is
 flushed, its row deleted and a new key issued with only the grant, so nothing of one
-voter is there for the next. Ballots go through ``paper_ballot_enter`` on the poll
-worker's authority (re-checked on every request)."""
+voter is there for the next. The thank-you screen is a redirect away from the ballot
+(its receipts shown once), so Back never finds a form to send again or a voter's screen.
+Ballots go through ``paper_ballot_enter`` on the poll worker's authority (re-checked on
+every request)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.middleware.csrf import rotate_token
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
@@ -37,8 +41,15 @@ from participation.models import Resident
 from staff.access import KIOSK_GRANT, kiosk_permission_required, staff_permission_required
 
 KIOSK_VOTER = "staff_kiosk_voter"
+# The receipts of the ballot just cast, kept in the new (signed-out) session only until
+# the thank-you screen shows them once.
+KIOSK_RECEIPTS = "staff_kiosk_receipts"
 VOTER_SECONDS = 300  # a voter who walks away is signed out before the next one comes
 MAX_MARKS = 500
+# The thank-you screen returns to the start by itself (kiosk.js) for a voter who walks
+# away: after DONE_IDLE_SECONDS a warning, then DONE_WARN_SECONDS to ask for more time.
+DONE_IDLE_SECONDS = 60
+DONE_WARN_SECONDS = 20
 
 
 def _page(
@@ -54,8 +65,22 @@ def kiosk_next_voter(request: HttpRequest) -> None:
     kiosk grant (new key, new CSRF secret)."""
     grant = request.session.get(KIOSK_GRANT)
     request.session.flush()
+    # flush() keeps the CSRF cookie (only a login rotates it): rotate it too, so no
+    # form the last voter's screen held is accepted from the next voter's.
+    rotate_token(request)
     if grant:
         request.session[KIOSK_GRANT] = grant
+
+
+def _forget_language(response: HttpResponse) -> None:
+    """Drop the language the voter chose at the start (Django's language cookie): it
+    is theirs, not the next voter's."""
+    response.delete_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
 
 
 def _voter(request: HttpRequest) -> Resident | None:
@@ -166,12 +191,12 @@ def kiosk_ballot(request: HttpRequest) -> HttpResponse:
             errors = [p.message() for p in exc.problems]
         else:
             kiosk_next_voter(request)
-            receipts = [
+            # Post/redirect/get: the browser's history then holds no form to send again,
+            # and Back to the thank-you screen finds the receipts gone (shown once).
+            request.session[KIOSK_RECEIPTS] = [
                 {"pot": r.pot_name, "code": receipt_display(r.receipt)} for r in entry.cast.receipts
             ]
-            return _page(
-                request, "staff/kiosk_done.html", {"process": process, "receipts": receipts}
-            )
+            return HttpResponseRedirect(reverse("staff:kiosk-done"))
     return _page(
         request,
         "staff/kiosk_ballot.html",
@@ -194,11 +219,37 @@ def kiosk_ballot(request: HttpRequest) -> HttpResponse:
 
 
 @kiosk_permission_required(ENTER_PERMISSION)
+@require_http_methods(["GET"])
+def kiosk_done(request: HttpRequest) -> HttpResponse:
+    """The thank-you screen with the voter's receipts, once: after that (a reload, Back,
+    the next voter) the session holds only the kiosk grant again."""
+    process: Process = request.kiosk_process  # type: ignore[attr-defined]
+    receipts = request.session.pop(KIOSK_RECEIPTS, None)
+    if not isinstance(receipts, list) or not receipts:
+        return HttpResponseRedirect(reverse("staff:kiosk"))
+    response = _page(
+        request,
+        "staff/kiosk_done.html",
+        {
+            "process": process,
+            "receipts": receipts,
+            "idle_seconds": DONE_IDLE_SECONDS,
+            "warn_seconds": DONE_WARN_SECONDS,
+        },
+    )
+    # Shown in the voter's language; the next voter starts in the kiosk's own.
+    _forget_language(response)
+    return response
+
+
+@kiosk_permission_required(ENTER_PERMISSION)
 @require_http_methods(["POST"])
 def kiosk_leave(request: HttpRequest) -> HttpResponse:
     """The voter leaves without voting: signed out, the kiosk waits for the next."""
     kiosk_next_voter(request)
-    return HttpResponseRedirect(reverse("staff:kiosk"))
+    response = HttpResponseRedirect(reverse("staff:kiosk"))
+    _forget_language(response)
+    return response
 
 
 @kiosk_permission_required(ENTER_PERMISSION)

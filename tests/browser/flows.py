@@ -110,3 +110,32 @@ def check_receipt(page: Page, code: str) -> str:
     result = page.locator("#receipt-result")
     expect(result).to_be_visible()
     return result.inner_text()
+
+
+def staff_sign_in(page: Page, username: str, password: str) -> None:
+    """A staff member signs in on the admin login and lands on the staff home."""
+    page.goto("/admin/login/?next=/staff/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Staff", level=1)).to_be_visible()
+
+
+def voter_codes_download(page: Page, slug: str, count: int) -> list[str]:
+    """From the staff home, issue ``count`` voter codes for process ``slug`` and read
+    them from the CSV the browser downloads (shown once, never again)."""
+    import csv
+    import io
+
+    page.goto("/staff/")
+    # The staff home lists every process: take this one's link.
+    page.locator(f'a[href="/staff/processes/{slug}/voter-codes/"]').click()
+    page.get_by_label("How many codes").fill(str(count))
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Issue and download the CSV").click()
+    with open(download.value.path(), encoding="utf-8") as stream:
+        rows = list(csv.reader(io.StringIO(stream.read())))
+    assert rows[0] == ["voter_code"]
+    codes = [row[0] for row in rows[1:]]
+    assert len(codes) == count
+    return codes

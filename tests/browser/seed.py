@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import sys
 from decimal import Decimal
 from typing import Any
 
@@ -178,17 +179,22 @@ def seed() -> dict[str, Any]:
     }
 
 
-def prepare() -> dict[str, Any]:
+def prepare(*, demo_only: bool = False) -> dict[str, Any]:
     """The whole preparation of a fresh database, in one Django start-up: the schema,
-    the translation catalogues the server reads, the demo city, then ``seed``."""
+    the translation catalogues the server reads, the demo city, then ``seed`` (unless
+    ``demo_only``: then the database is what ``make run`` serves)."""
     from django.core.management import call_command
 
     call_command("migrate", interactive=False, verbosity=0)
     call_command("compile_translations", verbosity=0)
     call_command("load_demo", verbosity=0)
+    if demo_only:
+        from demo.riverbend import PROCESS_SLUG
+
+        return {"process": PROCESS_SLUG}
     return seed()
 
 
 if __name__ == "__main__":
     _setup()
-    print(json.dumps(prepare()))
+    print(json.dumps(prepare(demo_only="--demo-only" in sys.argv[1:])))

@@ -9,20 +9,13 @@ import csv
 import io
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
+from tests.browser.flows import staff_sign_in
 from tests.browser.harness.browsing import Browsing
 from tests.browser.harness.server import LiveServer
 
 pytestmark = pytest.mark.browser
-
-
-def staff_sign_in(page: Page, username: str, password: str) -> None:
-    page.goto("/admin/login/?next=/staff/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", name="Staff", level=1)).to_be_visible()
 
 
 def test_poll_worker_screen_keyboard_first_with_running_total(

@@ -96,9 +96,15 @@ def test_the_follow_button_brings_updates_to_the_updates_page(
 ) -> None:
     project = funded.projects.get(short_code=1)
     follow = reverse("frontend:project-follow", args=[project.pk])
-    assert client.post(follow).status_code == 302  # to sign in
+    page = reverse("frontend:project", args=[project.pk])
+    # Signed out, the button says it signs in first, and sign-in comes back to it.
+    assert "Sign in to follow this project" in client.get(page).content.decode()
+    to_sign_in = client.post(follow)
+    assert to_sign_in.status_code == 302
+    assert to_sign_in["Location"].endswith(f"?next={page}%23follow-form")
     assert not ProjectFollow.objects.exists()
     sign_in(client, resident)
+    assert "Follow this project" in client.get(page).content.decode()
     client.post(follow)
     assert ProjectFollow.objects.get().channel == "web"
     post_update(funded)

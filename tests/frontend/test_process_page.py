@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 
@@ -102,3 +103,46 @@ def test_simulator_link_only_with_console_sms(client, demo: Process, settings) -
     assert 'id="sms-simulator-link"' not in client.get(f"/processes/{demo.slug}/").content.decode()
     settings.SMS_BACKEND = "sms.backends.console.SmsBackend"
     assert 'id="sms-simulator-link"' in client.get(f"/processes/{demo.slug}/").content.decode()
+
+
+def _channel_text(client, slug: str) -> str:  # type: ignore[no-untyped-def]
+    """ "Web: 120 · SMS: 40 · Paper: 15", from the participation API's own figures."""
+    by_channel = client.get(f"/api/processes/{slug}/participation/").json()["by_channel"]
+    labels = {"web": "Web", "sms": "SMS", "paper": "Paper", "api": "API"}
+    return " · ".join(
+        f"{labels[c]}: {'fewer than 10' if n is None else n}"
+        for c, n in sorted(by_channel.items(), key=lambda i: list(labels).index(i[0]))
+        if n != 0
+    )
+
+
+def test_turnout_by_channel_stays_on_the_process_page_after_voting_closes(
+    client,  # type: ignore[no-untyped-def]
+    demo: Process,
+) -> None:
+    from django.utils import timezone
+
+    from core.models import Phase, PhaseKind
+
+    api = client.get(f"/api/processes/{demo.slug}/participation/").json()
+    assert api["by_channel"]["paper"], "the demo city has paper voters"
+    open_page = client.get(f"/processes/{demo.slug}/").content.decode()
+    assert "Residents who have voted so far:" in open_page
+    Phase.objects.filter(process=demo, kind=PhaseKind.VOTING).update(ends_at=timezone.now())
+    html = client.get(f"/processes/{demo.slug}/").content.decode()
+    assert f'Residents who voted: <strong id="live-turnout">{api["participants"]}</strong>' in html
+    assert f"By channel: {_channel_text(client, demo.slug)}" in " ".join(
+        re.sub(r"<[^>]+>", "", html).split()
+    )
+
+
+def test_published_results_show_who_voted_by_channel(client, demo: Process) -> None:  # type: ignore[no-untyped-def]
+    from demo.riverbend import PAST_SLUG
+
+    html = client.get(f"/processes/{PAST_SLUG}/results/").content.decode()
+    api = client.get(f"/api/processes/{PAST_SLUG}/participation/").json()
+    # A few paper voters in the past round: withheld as "fewer than 10", never 0.
+    assert api["by_channel"]["paper"] is None
+    text = " ".join(re.sub(r"<[^>]+>", "", html).split())
+    assert f"Residents who voted: {api['participants']}" in text
+    assert f"By channel: {_channel_text(client, PAST_SLUG)}" in text

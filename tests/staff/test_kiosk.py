@@ -53,10 +53,17 @@ def test_kiosk_sessions_do_not_carry_over_between_voters(
     ballot = client.get(reverse("staff:kiosk-ballot"))
     assert ballot.status_code == 200 and "Cast my ballot" in ballot.content.decode()
 
-    done = client.post(reverse("staff:kiosk-ballot"), {"project": ["1", "2"]})
+    cast = client.post(reverse("staff:kiosk-ballot"), {"project": ["1", "2"]})
+    assert cast.status_code == 302 and cast["Location"] == reverse("staff:kiosk-done")
+    done = client.get(reverse("staff:kiosk-done"))
     assert done.status_code == 200
     assert "your ballot is counted" in done.content.decode()
     assert "no-store" in done["Cache-Control"]
+    # No timed refresh nobody can stop (WCAG 2.2.1): the script warns and offers more time.
+    assert "http-equiv" not in done.content.decode()
+    assert 'id="kiosk-more-time"' in done.content.decode()
+    # The receipts show once: again (a reload, Back, the next voter) is the start.
+    assert client.get(reverse("staff:kiosk-done"))["Location"] == reverse("staff:kiosk")
     # The voter's session is gone from the database; the new one holds only the grant.
     after_key = session_key(client)
     assert after_key != voting_key
@@ -75,7 +82,7 @@ def test_kiosk_sessions_do_not_carry_over_between_voters(
     assert stale.get(reverse("staff:kiosk-ballot")).status_code == 403
 
     client.post(reverse("staff:kiosk"), {"voter_code": second})
-    assert client.post(reverse("staff:kiosk-ballot"), {"project": ["3"]}).status_code == 200
+    assert client.post(reverse("staff:kiosk-ballot"), {"project": ["3"]}).status_code == 302
     assert Ballot.objects.filter(channel="paper").count() == 2
     entries = AuditLog.objects.filter(action="paper.enter")
     assert [e.data.get("via") for e in entries] == ["kiosk", "kiosk"]
@@ -118,3 +125,18 @@ def test_the_kiosk_stops_when_the_poll_worker_loses_the_permission(
 
 def test_no_kiosk_without_a_grant(client: Client) -> None:
     assert client.get(reverse("staff:kiosk")).status_code == 403
+
+
+def test_the_language_a_voter_chose_is_not_the_next_voters(
+    voting_process: Process, kiosk: tuple[Client, Any]
+) -> None:
+    client, _opener = kiosk
+    (code,) = voter_codes_issue(count=1, process=voting_process)
+    assert 'name="language" value="es"' in client.get(reverse("staff:kiosk")).content.decode()
+    client.post(reverse("frontend:language"), {"language": "es", "next": reverse("staff:kiosk")})
+    client.post(reverse("staff:kiosk"), {"voter_code": code})
+    client.post(reverse("staff:kiosk-ballot"), {"project": ["1"]})
+    done = client.get(reverse("staff:kiosk-done"))
+    assert '<html lang="es">' in done.content.decode()
+    assert done.cookies["django_language"]["max-age"] == 0
+    assert '<html lang="en">' in client.get(reverse("staff:kiosk")).content.decode()

@@ -60,14 +60,14 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _postgres_database(base_url: str) -> ServerDatabase:
+def _postgres_database(base_url: str, suffix: str) -> ServerDatabase:
     import psycopg
     from psycopg import sql
 
     from justcity.env import database_from_url
 
     cfg = database_from_url(base_url)
-    name = f"{cfg['NAME']}_browser"
+    name = f"{cfg['NAME']}_{suffix}"
     parsed = urlparse(base_url)
     url = parsed._replace(path=f"/{name}").geturl()
 
@@ -93,20 +93,23 @@ def _postgres_database(base_url: str) -> ServerDatabase:
     return ServerDatabase(url=url, drop=drop)
 
 
-def _sqlite_database(folder: Path) -> ServerDatabase:
-    path = folder / "justcity-browser.sqlite3"
+def _sqlite_database(folder: Path, suffix: str) -> ServerDatabase:
+    path = folder / f"justcity-{suffix}.sqlite3"
     return ServerDatabase(url=f"sqlite:///{path}", drop=lambda: path.unlink(missing_ok=True))
 
 
-def server_database(tmp_path_factory: pytest.TempPathFactory) -> ServerDatabase:
-    """A new, empty database for the server, of the kind ``DATABASE_URL`` names."""
+def server_database(
+    tmp_path_factory: pytest.TempPathFactory, suffix: str = "browser"
+) -> ServerDatabase:
+    """A new, empty database for the server, of the kind ``DATABASE_URL`` names
+    (``<name>_<suffix>`` on PostgreSQL)."""
     base_url = os.environ.get("DATABASE_URL", "")
     if base_url.startswith(("postgres://", "postgresql://", "pgsql://")):
-        return _postgres_database(base_url)
-    return _sqlite_database(tmp_path_factory.mktemp("browser-db"))
+        return _postgres_database(base_url, suffix)
+    return _sqlite_database(tmp_path_factory.mktemp(f"{suffix}-db"), suffix)
 
 
-def _register_alias(database_url: str) -> None:
+def _register_alias(database_url: str, alias: str) -> None:
     from django.db import connections
 
     from justcity.env import database_from_url
@@ -114,17 +117,17 @@ def _register_alias(database_url: str) -> None:
     cfg = database_from_url(database_url)
     if cfg["ENGINE"] == "django.db.backends.sqlite3":
         cfg["OPTIONS"] = {"timeout": 20}
-    connections.settings[DB_ALIAS] = connections.configure_settings({"default": cfg})["default"]
+    connections.settings[alias] = connections.configure_settings({"default": cfg})["default"]
 
 
-def _unregister_alias() -> None:
+def _unregister_alias(alias: str) -> None:
     from django.db import connections
 
     with contextlib.suppress(Exception):
-        connections[DB_ALIAS].close()
+        connections[alias].close()
     with contextlib.suppress(AttributeError):
-        delattr(connections._connections, DB_ALIAS)
-    connections.settings.pop(DB_ALIAS, None)
+        delattr(connections._connections, alias)
+    connections.settings.pop(alias, None)
 
 
 @contextlib.contextmanager
@@ -164,9 +167,9 @@ def server_env(database_url: str, **overrides: str) -> dict[str, str]:
     return env
 
 
-def _prepare(database_url: str, log_path: Path) -> dict[str, Any]:
+def _prepare(database_url: str, log_path: Path, *, demo_only: bool) -> dict[str, Any]:
     done = subprocess.run(
-        [sys.executable, "-m", "tests.browser.seed"],
+        [sys.executable, "-m", "tests.browser.seed", *(["--demo-only"] if demo_only else [])],
         cwd=REPO_ROOT,
         env=server_env(database_url),
         capture_output=True,
@@ -269,6 +272,7 @@ class LiveServer:
     data: dict[str, Any]
     daphne: Daphne
     unblock: Callable[[], contextlib.AbstractContextManager[None]]
+    alias: str = DB_ALIAS
     _phones: Iterator[int] = field(default_factory=lambda: itertools.count(100))
 
     def new_phone(self) -> str:
@@ -279,7 +283,7 @@ class LiveServer:
     def db(self) -> Iterator[str]:
         """``with server.db() as alias: Model.objects.using(alias)...``"""
         with self.unblock(), _async_unsafe_allowed():
-            yield DB_ALIAS
+            yield self.alias
 
     def sign_in_text(self, phone: str, timeout: float = 10.0) -> str:
         """The latest sign-in text to ``phone`` in the outbox, once the SMS backend
@@ -319,24 +323,34 @@ class LiveServer:
 def live_server(
     tmp_path_factory: pytest.TempPathFactory,
     unblock: Callable[[], contextlib.AbstractContextManager[None]],
+    *,
+    name: str = "browser",
+    demo_only: bool = False,
 ) -> Iterator[LiveServer]:
     """The session's server: a fresh database, seeded, served by daphne; stopped and the
     database dropped on exit. ``unblock`` is pytest-django's ``django_db_blocker.unblock``:
-    the test process reads the server's database only through ``LiveServer.db()``."""
-    database = server_database(tmp_path_factory)
-    daphne = Daphne(server_env(database.url), ARTIFACTS / "server.log")
+    the test process reads the server's database only through ``LiveServer.db()``.
+
+    ``demo_only``: the database ``make run`` gives (``load_demo`` and nothing of
+    seed.py), for a walk-through that must start where a newcomer starts; ``name`` keeps
+    its database, logs and connection apart from the session's server."""
+    database = server_database(tmp_path_factory, name)
+    logs = "" if name == "browser" else f"-{name}"
+    daphne = Daphne(server_env(database.url), ARTIFACTS / f"server{logs}.log")
+    alias = DB_ALIAS if name == "browser" else f"{DB_ALIAS}_{name}"
     try:
-        data = _prepare(database.url, ARTIFACTS / "prepare.log")
+        data = _prepare(database.url, ARTIFACTS / f"prepare{logs}.log", demo_only=demo_only)
         url = daphne.start()
-        _register_alias(database.url)
+        _register_alias(database.url, alias)
         yield LiveServer(
             url=url,
             database_url=database.url,
             data=data,
             daphne=daphne,
             unblock=unblock,
+            alias=alias,
         )
     finally:
         daphne.stop()
-        _unregister_alias()
+        _unregister_alias(alias)
         database.drop()
