@@ -10,6 +10,7 @@ its own, so every breakdown adds up to everyone."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Mapping
 
 from django.conf import settings
 from django.utils.functional import lazy
@@ -18,7 +19,27 @@ from django.utils.translation import gettext_lazy as _
 
 NOT_GIVEN = "not_given"
 
-DEMOGRAPHIC_QUESTIONS: dict[str, tuple[str, ...]] = settings.DEMOGRAPHIC_QUESTIONS
+
+class _CityQuestions(Mapping[str, tuple[str, ...]]):
+    """``settings.DEMOGRAPHIC_QUESTIONS``, read at each use rather than copied at import:
+    the questions are the city's setting, and every reader (the web form, the SMS age
+    question, the figures, the pilot API) must follow the same one, including a
+    setting changed after start-up (a test's city with other age bands)."""
+
+    def _questions(self) -> Mapping[str, tuple[str, ...]]:
+        return settings.DEMOGRAPHIC_QUESTIONS  # type: ignore[no-any-return]
+
+    def __getitem__(self, question: str) -> tuple[str, ...]:
+        return tuple(self._questions()[question])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._questions())
+
+    def __len__(self) -> int:
+        return len(self._questions())
+
+
+DEMOGRAPHIC_QUESTIONS: Mapping[str, tuple[str, ...]] = _CityQuestions()
 
 QUESTION_LABELS = {
     "age_band": _("Age"),
@@ -43,6 +64,12 @@ _BAND_UNDER = re.compile(r"^under_(\d+)$")
 
 def group_key(question: str, answer: str) -> str:
     return f"{question}.{answer}"
+
+
+def known_group_keys() -> frozenset[str]:
+    """Every group key the city's questions define, "not given" included: the keys a
+    pilot may report and the criteria read."""
+    return frozenset(key for question in DEMOGRAPHIC_QUESTIONS for key in question_groups(question))
 
 
 def question_groups(question: str) -> list[str]:
