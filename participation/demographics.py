@@ -78,16 +78,30 @@ def question_groups(question: str) -> list[str]:
     return [group_key(question, a) for a in (*answers, NOT_GIVEN)]
 
 
+def age_band_range(answer: str) -> tuple[int | None, int | None] | None:
+    """The years an age band names: ``"18_29"`` → (18, 29), ``"65_plus"`` → (65, None),
+    ``"under_18"`` → (None, 18); None for an answer not named by its numbers. Age bands
+    are the city's, so every channel words them from these numbers, in any language."""
+    if m := _BAND_RANGE.match(answer):
+        return int(m[1]), int(m[2])
+    if m := _BAND_PLUS.match(answer):
+        return int(m[1]), None
+    if m := _BAND_UNDER.match(answer):
+        return None, int(m[1])
+    return None
+
+
 def _answer_label(answer: str) -> str:
     if answer in ANSWER_LABELS:
         return str(ANSWER_LABELS[answer])
-    # Age bands are the city's: named by their numbers, so any band reads in any language.
-    if m := _BAND_RANGE.match(answer):
-        return gettext("%(low)s to %(high)s") % {"low": m[1], "high": m[2]}
-    if m := _BAND_PLUS.match(answer):
-        return gettext("%(low)s and over") % {"low": m[1]}
-    if m := _BAND_UNDER.match(answer):
-        return gettext("Under %(high)s") % {"high": m[1]}
+    band = age_band_range(answer)
+    if band is not None:
+        low, high = band
+        if low is None:
+            return gettext("Under %(high)s") % {"high": high}
+        if high is None:
+            return gettext("%(low)s and over") % {"low": low}
+        return gettext("%(low)s to %(high)s") % {"low": low, "high": high}
     return answer.replace("_", " ").capitalize()
 
 
