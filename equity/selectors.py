@@ -18,7 +18,8 @@ from django.db import connection
 from django.db.models import Min
 from django.utils import timezone
 
-from budgets.models import Project, ProjectUpdate, TallyRun
+from budgets.models import Project, ProjectUpdate
+from budgets.results import process_funded_ids
 from core.models import Channel, Process
 from equity.figures import Census, NeighbourhoodCensus, OutcomeFigures, ParticipationFigures
 from maps.models import Neighbourhood
@@ -160,21 +161,6 @@ def city_census() -> Census:
     )
 
 
-def funded_project_ids(process: Process) -> list[int] | None:
-    """Projects funded in the published outcome (latest run per pot); None before."""
-    if process.results_published_at is None:
-        return None
-    # The latest run of each pot (as ``budgets.services.delivery.project_is_funded``).
-    latest: dict[int, TallyRun] = {}
-    for run in (
-        TallyRun.objects.filter(pot__process=process)
-        .only("pot_id", "computed_at", "selected")
-        .order_by("computed_at", "pk")
-    ):
-        latest[run.pot_id] = run
-    return sorted({int(pid) for run in latest.values() for pid in run.selected})
-
-
 def _median_decision_days(process: Process) -> tuple[int, int, float | None]:
     """Ideas, ideas with a decision, and the median days from an idea to its first
     moderation decision. One grouped query; ideas number in the hundreds, so the
@@ -197,7 +183,8 @@ def process_outcomes(process: Process) -> OutcomeFigures:
     ballot_projects = on_ballot.count()
     ballot_from_ideas = on_ballot.filter(source_proposal__isnull=False).count()
     ideas, decided, median_days = _median_decision_days(process)
-    funded_ids = funded_project_ids(process)
+    # "Funded" has one home: the published outcome with staff overrides applied.
+    funded_ids = process_funded_ids(process)
     if funded_ids is None:
         return OutcomeFigures(
             ballot_projects=ballot_projects,
