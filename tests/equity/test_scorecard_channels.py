@@ -350,7 +350,7 @@ def test_every_criterion_against_hand_worked_figures(world: World) -> None:
 
 
 def test_funded_criteria_follow_a_staff_override(world: World) -> None:
-    """"Funded" is the published outcome with staff overrides: un-funding Alder's idea
+    """Funded means the published outcome with staff overrides: un-funding Alder's idea
     project (P3) moves ownership, fair investment and accountability with it."""
     process = world.process
     results_unpublish(process=process, actor=None, reason="Review the Alder site.")
