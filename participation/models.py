@@ -536,6 +536,18 @@ class ParticipationFact(models.Model):
                 fields=["process", "kind", "resident", "day"], name="participation_fact_once"
             ),
         ]
+        indexes = [
+            # The equity figures read a process's record grouped by resident (the
+            # funnel: each one's furthest step, overall and per channel; the voters'
+            # latest voting day). Every column they read is in this index, so they walk
+            # it in resident order (index-only on PostgreSQL): no sort, no hash of the
+            # whole record, and no visit to the heap, whose order the nightly shuffle
+            # makes random.
+            models.Index(
+                fields=["process", "resident", "kind", "day", "channel"],
+                name="participation_fact_resident",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} via {self.channel} on {self.day}"
