@@ -97,9 +97,9 @@ def _voters_sql(process_id: int) -> tuple[str, list[Any]]:
     (the channel of the counted ballot: a paper vote is final, a later web vote
     replaces an earlier one)."""
     if connection.vendor == "postgresql":
-        # Both keys descending, so an index in (resident, day) order is walked
-        # backwards as it is (``participation_fact_resident``, or the unique one for
-        # the vote rows alone): no sort. "Resident, day DESC" would need one.
+        # Both keys descending, so ``participation_fact_voters`` (its vote rows in
+        # resident, day order, with the channel) is walked backwards as it is: no
+        # sort, no heap. "resident_id, day DESC" would need a sort.
         return (
             f"SELECT DISTINCT ON (resident_id) resident_id, channel FROM {FACTS} "
             "WHERE process_id = %s AND kind = %s ORDER BY resident_id DESC, day DESC",
@@ -118,7 +118,7 @@ def _voters_sql(process_id: int) -> tuple[str, list[Any]]:
 def process_participation(process: Process | int) -> ParticipationFigures:
     """Voters of the process, each once, by channel, neighbourhood and group; and
     residents per phase (ideas, comments, supports, votes). Two grouped queries, the
-    voters' walking the record in resident order (``participation_fact_resident``)."""
+    voters' reading ``participation_fact_voters`` alone."""
     process_id = process if isinstance(process, int) else process.pk
     questions = list(DEMOGRAPHIC_QUESTIONS)
     answer_columns, answer_params = _answers_sql(questions)
