@@ -27,7 +27,7 @@ class _CityQuestions(Mapping[str, tuple[str, ...]]):
     setting changed after start-up (a test's city with other age bands)."""
 
     def _questions(self) -> Mapping[str, tuple[str, ...]]:
-        return settings.DEMOGRAPHIC_QUESTIONS  # type: ignore[no-any-return]
+        return settings.DEMOGRAPHIC_QUESTIONS
 
     def __getitem__(self, question: str) -> tuple[str, ...]:
         return tuple(self._questions()[question])
