@@ -273,7 +273,8 @@ _FUNNEL_CHANNELS: tuple[str, ...] = tuple(Channel.values)
 def _funnel_bits_sql() -> tuple[str, list[Any]]:
     """SQL for one act's bit; OR-ed per resident by ``_funnel_or``."""
     steps = " ".join("WHEN %s THEN %s" for _ in _STEP_OF_KIND)
-    channels = " ".join("WHEN %s THEN %s" for _ in _FUNNEL_CHANNELS)
+    # 64-bit: four bits per channel leave room for fifteen channels.
+    channels = " ".join("WHEN %s THEN CAST(%s AS BIGINT)" for _ in _FUNNEL_CHANNELS)
     params: list[Any] = []
     for kind, step in _STEP_OF_KIND.items():
         params += [str(kind), 1 << (step - 1)]
