@@ -18,6 +18,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import Any
 
+from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -232,9 +233,21 @@ class RunOutcome:
     overrides: list[OutcomeOverride]
 
 
+def _overrides_prefetch() -> Prefetch[Any]:
+    return Prefetch(
+        "overrides",
+        queryset=OutcomeOverride.objects.select_related("project").order_by("created_at", "pk"),
+    )
+
+
 def run_outcome(run: TallyRun) -> RunOutcome:
-    """The one place overrides apply (see ``OutcomeOverride`` for the order)."""
-    overrides = list(run.overrides.select_related("project").order_by("created_at", "pk"))
+    """The one place overrides apply (see ``OutcomeOverride`` for the order). Reads
+    the run's overrides, or uses them when the caller prefetched them
+    (``_overrides_prefetch``, as ``process_funded_ids`` does for every pot at once)."""
+    if "overrides" in getattr(run, "_prefetched_objects_cache", {}):
+        overrides = list(run.overrides.all())
+    else:
+        overrides = list(run.overrides.select_related("project").order_by("created_at", "pk"))
     if not overrides:
         return RunOutcome(list(run.selected), run.budget, run.spent, [])
     selected = list(run.selected)
@@ -256,6 +269,25 @@ def pot_latest_run(pot: Pot) -> TallyRun | None:
     """The pot's latest count: the published outcome while results are published (a
     new count is only possible after un-publishing), the one under review before."""
     return TallyRun.objects.filter(pot=pot).order_by("-computed_at", "-pk").first()
+
+
+def process_funded_ids(process: Process) -> list[int] | None:
+    """Every project the published outcome of ``process`` funds, overrides included
+    (``run_outcome`` of each pot's latest run), in id order; None before publication.
+    Two queries whatever the number of pots (runs, then their overrides), plus the
+    costs of an overridden pot's list."""
+    if process.results_published_at is None:
+        return None
+    latest: dict[int, TallyRun] = {}
+    runs = (
+        TallyRun.objects.filter(pot__process=process)
+        .defer("outcome")
+        .order_by("computed_at", "pk")
+        .prefetch_related(_overrides_prefetch())
+    )
+    for run in runs:
+        latest[run.pot_id] = run  # the last one per pot, as ``pot_latest_run``
+    return sorted({int(pk) for run in latest.values() for pk in run_outcome(run).selected})
 
 
 def project_funded(project: Project) -> bool:

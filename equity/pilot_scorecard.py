@@ -1,10 +1,13 @@
-"""A pilot's scorecard: its reports fed to the same criteria as the platform's own
-participation (``equity.scorecard.scorecard_for_figures``).
+"""A pilot's scorecard: its reports (``participation.PilotReport``, posted through the
+pilot API) turned into the same figures the platform's own participation gives, and
+evaluated by the same criteria (``equity.scorecard.scorecard_for_figures``).
 
 Each reporting period is one point of the trend, the latest the current value. Within a
 period, the reports of different neighbourhoods and channels count different people
-(that is what the report's key means), so they add up. A pilot has no ideas, ballot
-or funding of its own: those criteria read "not applicable"."""
+(that is what the report's key means), so they add up. Group counts are the city's
+group keys (``"<question>.<answer>"``, which the pilot API accepts and no other), so
+they feed the representativeness criteria as the residents' own answers do. A pilot has
+no ideas, ballot or funding of its own: those criteria read "not applicable"."""
 
 from __future__ import annotations
 
@@ -14,11 +17,13 @@ from collections.abc import Iterable
 
 from equity.figures import ParticipationFigures
 from equity.scorecard import Scorecard, scorecard_for_figures
+from participation.demographics import known_group_keys
 from participation.models import Pilot, PilotReport
 
 
 def pilot_period_figures(reports: Iterable[PilotReport]) -> ParticipationFigures:
     """One period's reports as participation figures (channel, neighbourhood, group)."""
+    known = known_group_keys()
     participants = 0
     by_channel: dict[str, int] = defaultdict(int)
     by_neighbourhood: dict[str, int] = defaultdict(int)
@@ -31,7 +36,10 @@ def pilot_period_figures(reports: Iterable[PilotReport]) -> ParticipationFigures
         by_neighbourhood[place] += report.participants
         by_place_channel[place][report.channel] += report.participants
         for key, count in (report.participants_by_group or {}).items():
-            by_group[key] += int(count)
+            # A report stored before keys were checked may hold other keys: kept in
+            # the report, counted nowhere.
+            if key in known:
+                by_group[key] += int(count)
     return ParticipationFigures(
         participants=participants,
         by_channel=dict(by_channel),

@@ -6,7 +6,8 @@ outcomes (public anyway)."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
@@ -14,11 +15,13 @@ from statistics import median
 from typing import Any
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
+from django.db.backends.utils import CursorWrapper
 from django.db.models import Min
 from django.utils import timezone
 
-from budgets.models import Project, ProjectUpdate, TallyRun
+from budgets.models import Project, ProjectUpdate
+from budgets.results import process_funded_ids
 from core.models import Channel, Process
 from equity.figures import Census, NeighbourhoodCensus, OutcomeFigures, ParticipationFigures
 from maps.models import Neighbourhood
@@ -47,6 +50,25 @@ PHASE_OF_KIND = {
     ParticipationKind.VOTE: "votes",
 }
 PUBLIC_CHANNELS = (Channel.WEB, Channel.SMS, Channel.PAPER, Channel.API)
+# Memory for grouping the voters (PostgreSQL's work_mem, for that transaction only).
+# The planner cannot tell how few groups of neighbourhood × channel × answers the
+# voters form (the answers are JSON), so at the server's default (4MB) it sorts every
+# voter row on disk to group them; with this it hashes them in memory. Not for the
+# funnel: given the memory, the planner would hash the whole record by resident
+# instead of walking ``participation_fact_resident`` in order, which is slower.
+VOTER_GROUPS_WORK_MEM = "32MB"
+
+
+@contextmanager
+def _figures_cursor(*, work_mem: str | None = None) -> Iterator[CursorWrapper]:
+    """A cursor for a figure's grouped queries, in one transaction: they read one
+    snapshot, so the breakdowns of a figure agree with each other. ``work_mem``, on
+    PostgreSQL, is set for that transaction alone (a pooled connection goes back
+    with the server's own)."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        if work_mem is not None and connection.vendor == "postgresql":
+            cursor.execute("SELECT set_config('work_mem', %s, true)", [work_mem])
+        yield cursor
 
 
 def _answer_sql(question: str) -> tuple[str, list[str]]:
@@ -75,10 +97,12 @@ def _voters_sql(process_id: int) -> tuple[str, list[Any]]:
     (the channel of the counted ballot: a paper vote is final, a later web vote
     replaces an earlier one)."""
     if connection.vendor == "postgresql":
-        # Walks the (process, kind, resident, day) unique index in order: no sort.
+        # Both keys descending, so ``participation_fact_voters`` (its vote rows in
+        # resident, day order, with the channel) is walked backwards as it is: no
+        # sort, no heap. "resident_id, day DESC" would need a sort.
         return (
             f"SELECT DISTINCT ON (resident_id) resident_id, channel FROM {FACTS} "
-            "WHERE process_id = %s AND kind = %s ORDER BY resident_id, day DESC",
+            "WHERE process_id = %s AND kind = %s ORDER BY resident_id DESC, day DESC",
             [process_id, ParticipationKind.VOTE],
         )
     return (
@@ -93,7 +117,8 @@ def _voters_sql(process_id: int) -> tuple[str, list[Any]]:
 
 def process_participation(process: Process | int) -> ParticipationFigures:
     """Voters of the process, each once, by channel, neighbourhood and group; and
-    residents per phase (ideas, comments, supports, votes). Two grouped queries."""
+    residents per phase (ideas, comments, supports, votes). Two grouped queries, the
+    voters' reading ``participation_fact_voters`` alone."""
     process_id = process if isinstance(process, int) else process.pk
     questions = list(DEMOGRAPHIC_QUESTIONS)
     answer_columns, answer_params = _answers_sql(questions)
@@ -112,7 +137,7 @@ def process_participation(process: Process | int) -> ParticipationFigures:
     by_neighbourhood_channel: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     by_group: dict[str, int] = defaultdict(int)
     participants = 0
-    with connection.cursor() as cursor:
+    with _figures_cursor(work_mem=VOTER_GROUPS_WORK_MEM) as cursor:
         cursor.execute(sql, [*voters_params, *answer_params])
         for slug, channel, *rest in cursor.fetchall():
             count = int(rest[-1])
@@ -122,12 +147,16 @@ def process_participation(process: Process | int) -> ParticipationFigures:
             by_neighbourhood_channel[slug][channel] += count
             for question, answer in zip(questions, rest[:-1], strict=True):
                 by_group[f"{question}.{_clean_answer(question, answer)}"] += count
+        # The voters are counted above; the other phases are the few rows of ideas,
+        # comments and supports, read from the unique index (DISTINCT, not
+        # COUNT(DISTINCT), which sorts whatever the plan).
         cursor.execute(
-            f"SELECT kind, COUNT(DISTINCT resident_id) FROM {FACTS} "
-            "WHERE process_id = %s AND kind IN (%s, %s, %s, %s) GROUP BY kind",
-            [process_id, *PHASE_OF_KIND],
+            f"SELECT kind, COUNT(*) FROM (SELECT DISTINCT kind, resident_id FROM {FACTS} "
+            "WHERE process_id = %s AND kind IN (%s, %s, %s)) AS d GROUP BY kind",
+            [process_id, *(k for k in PHASE_OF_KIND if k != ParticipationKind.VOTE)],
         )
         by_phase = {PHASE_OF_KIND[ParticipationKind(k)]: int(n) for k, n in cursor.fetchall()}
+        by_phase[PHASE_OF_KIND[ParticipationKind.VOTE]] = participants
     for channel in PUBLIC_CHANNELS:
         by_channel.setdefault(channel, 0)
     for phase in PHASE_OF_KIND.values():
@@ -160,21 +189,6 @@ def city_census() -> Census:
     )
 
 
-def funded_project_ids(process: Process) -> list[int] | None:
-    """Projects funded in the published outcome (latest run per pot); None before."""
-    if process.results_published_at is None:
-        return None
-    # The latest run of each pot (as ``budgets.services.delivery.project_is_funded``).
-    latest: dict[int, TallyRun] = {}
-    for run in (
-        TallyRun.objects.filter(pot__process=process)
-        .only("pot_id", "computed_at", "selected")
-        .order_by("computed_at", "pk")
-    ):
-        latest[run.pot_id] = run
-    return sorted({int(pid) for run in latest.values() for pid in run.selected})
-
-
 def _median_decision_days(process: Process) -> tuple[int, int, float | None]:
     """Ideas, ideas with a decision, and the median days from an idea to its first
     moderation decision. One grouped query; ideas number in the hundreds, so the
@@ -197,7 +211,8 @@ def process_outcomes(process: Process) -> OutcomeFigures:
     ballot_projects = on_ballot.count()
     ballot_from_ideas = on_ballot.filter(source_proposal__isnull=False).count()
     ideas, decided, median_days = _median_decision_days(process)
-    funded_ids = funded_project_ids(process)
+    # "Funded" has one home: the published outcome with staff overrides applied.
+    funded_ids = process_funded_ids(process)
     if funded_ids is None:
         return OutcomeFigures(
             ballot_projects=ballot_projects,
@@ -249,12 +264,38 @@ class FunnelFigures:
     by_channel: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
 
 
-def _step_case() -> tuple[str, list[Any]]:
-    whens = " ".join("WHEN %s THEN %s" for _ in _STEP_OF_KIND)
+# A resident's funnel in one number: bit 4·c + (step − 1) is set when they reached
+# ``step`` through channel number c. OR-ing the bits of their acts gives, per channel,
+# the furthest step (the highest bit of its four) and overall the furthest of those.
+_FUNNEL_CHANNELS: tuple[str, ...] = tuple(Channel.values)
+
+
+def _funnel_bits_sql() -> tuple[str, list[Any]]:
+    """SQL for one act's bit; OR-ed per resident by ``_funnel_or``."""
+    steps = " ".join("WHEN %s THEN %s" for _ in _STEP_OF_KIND)
+    # 64-bit: four bits per channel leave room for fifteen channels.
+    channels = " ".join("WHEN %s THEN CAST(%s AS BIGINT)" for _ in _FUNNEL_CHANNELS)
     params: list[Any] = []
     for kind, step in _STEP_OF_KIND.items():
-        params += [str(kind), step]
-    return f"CASE kind {whens} END", params
+        params += [str(kind), 1 << (step - 1)]
+    for index, channel in enumerate(_FUNNEL_CHANNELS):
+        params += [channel, 1 << (4 * index)]
+    return f"(CASE kind {steps} END) * (CASE channel {channels} END)", params
+
+
+def _funnel_or(bits: str) -> str:
+    # Each act's value is a single bit, so where there is no bit_or (SQLite) the sum
+    # of the distinct values is the same number.
+    return f"BIT_OR({bits})" if connection.vendor == "postgresql" else f"SUM(DISTINCT {bits})"
+
+
+def _funnel_steps(mask: int) -> tuple[int, dict[str, int]]:
+    """The furthest step overall and per channel a resident's bits say (0: none)."""
+    per_channel = {}
+    for index, channel in enumerate(_FUNNEL_CHANNELS):
+        if nibble := (mask >> (4 * index)) & 0b1111:
+            per_channel[channel] = nibble.bit_length()
+    return max(per_channel.values(), default=0), per_channel
 
 
 def _at_least(step_counts: Mapping[int, int]) -> dict[str, int]:
@@ -265,38 +306,37 @@ def _at_least(step_counts: Mapping[int, int]) -> dict[str, int]:
 
 
 def process_funnel(process: Process | int) -> FunnelFigures:
-    """Two grouped queries: each resident's furthest step (with their answers), and
-    each resident's furthest step per channel."""
+    """One grouped query: each resident's funnel bits (``_funnel_bits_sql``), read in
+    resident order from ``participation_fact_resident``, counted by bits and answers
+    (a few hundred groups); the steps overall, per group and per channel are read
+    from the bits here."""
     process_id = process if isinstance(process, int) else process.pk
     questions = list(DEMOGRAPHIC_QUESTIONS)
     answer_columns, answer_params = _answers_sql(questions)
-    case, case_params = _step_case()
+    bits, bits_params = _funnel_bits_sql()
     select_answers = "".join(f", {c}" for c in answer_columns)
     group_by = ", ".join(str(i) for i in range(1, 2 + len(questions)))
     overall: dict[int, int] = defaultdict(int)
     groups: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
     channels: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
-    with connection.cursor() as cursor:
+    with _figures_cursor() as cursor:
         cursor.execute(
-            f"WITH s AS (SELECT resident_id, MAX({case}) AS step FROM {FACTS} "
+            f"WITH s AS (SELECT resident_id, {_funnel_or(bits)} AS bits FROM {FACTS} "
             "WHERE process_id = %s GROUP BY resident_id) "
-            f"SELECT s.step{select_answers}, COUNT(*) FROM s "
+            f"SELECT s.bits{select_answers}, COUNT(*) FROM s "
             f"JOIN {RESIDENTS} r ON r.id = s.resident_id GROUP BY {group_by}",
-            [*case_params, process_id, *answer_params],
+            [*bits_params, process_id, *answer_params],
         )
-        for step, *rest in cursor.fetchall():
+        for mask, *rest in cursor.fetchall():
             count = int(rest[-1])
-            overall[int(step)] += count
+            step, per_channel = _funnel_steps(int(mask or 0))
+            if not step:
+                continue
+            overall[step] += count
             for question, answer in zip(questions, rest[:-1], strict=True):
-                groups[f"{question}.{_clean_answer(question, answer)}"][int(step)] += count
-        cursor.execute(
-            f"SELECT channel, step, COUNT(*) FROM (SELECT resident_id, channel, "
-            f"MAX({case}) AS step FROM {FACTS} WHERE process_id = %s "
-            "GROUP BY resident_id, channel) AS c GROUP BY channel, step",
-            [*case_params, process_id],
-        )
-        for channel, step, count in cursor.fetchall():
-            channels[channel][int(step)] += int(count)
+                groups[f"{question}.{_clean_answer(question, answer)}"][step] += count
+            for channel, channel_step in per_channel.items():
+                channels[channel][channel_step] += count
     for channel in PUBLIC_CHANNELS:
         channels.setdefault(channel, defaultdict(int))
     return FunnelFigures(

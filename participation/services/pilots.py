@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from maps.models import Neighbourhood
+from participation.demographics import DEMOGRAPHIC_QUESTIONS, known_group_keys, question_groups
 from participation.models import Pilot, PilotChannel, PilotReport
 from participation.pilot_access import REPORT_PERMISSION, pilot_require_reporter, pilot_token_hash
 from participation.services.audit_trail import audit_trail_write
@@ -86,18 +87,47 @@ def _content(report: PilotReport) -> dict[str, Any]:
     }
 
 
+def _group_errors(data: PilotReportInput) -> list[str]:
+    """The groups must be the city's (``"<question>.<answer>"`` of its self-report
+    questions, or ``"<question>.not_given"``): the criteria read those keys and no
+    other, so a report under any other key would be stored and silently count nowhere.
+    No group, and no question's groups together, may count more than the participants."""
+    groups = data.participants_by_group
+    messages = []
+    unknown = sorted(set(groups) - known_group_keys())
+    if unknown:
+        messages.append(
+            _("Unknown group keys: %(keys)s. The city's groups are: %(known)s.")
+            % {"keys": ", ".join(unknown), "known": ", ".join(sorted(known_group_keys()))}
+        )
+    over = sorted(k for k, v in groups.items() if v > data.participants)
+    if over:
+        messages.append(
+            _("A group cannot count more people than the participants: %(groups)s.")
+            % {"groups": ", ".join(over)}
+        )
+    crowded = [
+        question
+        for question in DEMOGRAPHIC_QUESTIONS
+        if sum(groups.get(key, 0) for key in question_groups(question)) > data.participants
+    ]
+    if crowded and not over:
+        messages.append(
+            _("The groups of %(questions)s add up to more than the participants.")
+            % {"questions": ", ".join(crowded)}
+        )
+    return messages
+
+
 def _validate(pilot: Pilot, data: PilotReportInput) -> Neighbourhood | None:
     errors: dict[str, list[str]] = {}
     if data.period_end < data.period_start:
         errors["period_end"] = [_("The period cannot end before it starts.")]
     if data.channel not in PilotChannel.values:
         errors["channel"] = [_("Unknown channel.")]
-    over = sorted(k for k, v in data.participants_by_group.items() if v > data.participants)
-    if over:
-        errors["participants_by_group"] = [
-            _("A group cannot count more people than the participants: %(groups)s.")
-            % {"groups": ", ".join(over)}
-        ]
+    group_errors = _group_errors(data)
+    if group_errors:
+        errors["participants_by_group"] = group_errors
     neighbourhood = None
     if data.neighbourhood is not None:
         neighbourhood = Neighbourhood.objects.filter(slug=data.neighbourhood).first()

@@ -75,8 +75,6 @@ PENDING_AGE = "age_band"
 MORE_NEIGHBOURHOODS = "nbh"
 MORE_LIST = "list"
 IDEA_TITLE_CHARS = 80
-# The age question's numbers, in the order the reply lists them.
-AGE_BANDS: tuple[str, ...] = DEMOGRAPHIC_QUESTIONS["age_band"]
 
 
 @dataclass
@@ -452,18 +450,28 @@ def _vote_confirmation(process: Process, codes: list[int], result: CastResult) -
         return replies.vote_recorded_minimal_text(receipts)
 
 
+def _age_bands() -> tuple[str, ...]:
+    """The city's age bands (the web's /me/about-you/ offers the same), in the order
+    the question numbers them; read at each text, as the city sets them."""
+    return tuple(DEMOGRAPHIC_QUESTIONS.get(PENDING_AGE, ()))
+
+
 def _maybe_ask_age(ctx: Context) -> str:
     if "age_band" in ctx.resident.demographics or ctx.conversation.demographics_asked_at:
         return ""
+    bands = _age_bands()
+    if not bands:  # the city asks no age
+        return ""
     _update(ctx, pending=PENDING_AGE, demographics_asked_at=timezone.now())
-    return replies.age_question_text()
+    return replies.age_question_text(bands)
 
 
 def _age_band(text: str) -> str | None:
+    bands = _age_bands()
     number, rest = parse_first_number(text)
-    if number is None or rest or not 1 <= number <= len(AGE_BANDS):
+    if number is None or rest or not 1 <= number <= len(bands):
         return None
-    return AGE_BANDS[number - 1]
+    return bands[number - 1]
 
 
 def _record_age(ctx: Context, band: str) -> Outcome:
@@ -475,9 +483,11 @@ def _record_age(ctx: Context, band: str) -> Outcome:
 
 
 def _age(ctx: Context, command: Command) -> Outcome:
+    if not _age_bands():  # the city asks no age
+        return _out("unknown", replies.unknown_text())
     band = _age_band(command.rest)
     if band is None:
-        return _out(Kind.AGE, replies.age_usage_text())
+        return _out(Kind.AGE, replies.age_usage_text(_age_bands()))
     if ctx.conversation.pending == PENDING_AGE:
         _update(ctx, pending="")
     return _record_age(ctx, band)

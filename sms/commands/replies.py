@@ -16,6 +16,7 @@ from datetime import datetime
 from django.utils.translation import gettext as _
 
 from core.l10n import datetime_text, time_text
+from participation.demographics import age_band_range, answer_label
 from sms.commands.parser import idea_ref
 from sms.segments import fits, sms_text, truncate_to_fit
 
@@ -370,17 +371,31 @@ def vote_recorded_minimal_text(receipts: Sequence[str]) -> str:
     return finish(_("Vote recorded. Receipt %(receipts)s.") % {"receipts": ", ".join(receipts)})
 
 
-def age_question_text() -> str:
+def _age_band_short(band: str) -> str:
+    """A band as a text lists it, short: "18-29", "65+", "under 18"."""
+    years = age_band_range(band)
+    if years is None:
+        return str(answer_label(band))
+    low, high = years
+    if low is None:
+        return _("under %(high)s") % {"high": high}
+    return f"{low}+" if high is None else f"{low}-{high}"
+
+
+def age_choices(bands: Sequence[str]) -> str:
+    """The city's age bands numbered as the reply expects them: "1 under 18, 2 18-29"."""
+    return ", ".join(f"{n} {_age_band_short(band)}" for n, band in enumerate(bands, start=1))
+
+
+def age_question_text(bands: Sequence[str]) -> str:
     return finish(
-        _(
-            "Optional: your age? Reply 1 under 18, 2 18-29, 3 30-44, 4 45-64, 5 65+. "
-            "It helps us reach everyone. Or ignore this."
-        )
+        _("Optional: your age? Reply %(choices)s. It helps us reach everyone. Or ignore this.")
+        % {"choices": age_choices(bands)}
     )
 
 
-def age_usage_text() -> str:
-    return finish(_("Send AGE and a number: 1 under 18, 2 18-29, 3 30-44, 4 45-64, 5 65+."))
+def age_usage_text(bands: Sequence[str]) -> str:
+    return finish(_("Send AGE and a number: %(choices)s.") % {"choices": age_choices(bands)})
 
 
 def thanks_text() -> str:

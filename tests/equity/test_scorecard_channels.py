@@ -33,7 +33,7 @@ from budgets.selectors import process_turnout
 from budgets.services.ballots import ballot_cast
 from budgets.services.delivery import project_delivery_record
 from budgets.services.paper import PaperVoter, paper_ballot_enter
-from budgets.services.results import results_publish
+from budgets.services.results import outcome_override, results_publish, results_unpublish
 from core.models import Channel, PhaseKind
 from equity.public import funnel_json, participation_json, scorecard_json
 from equity.scorecard import process_scorecard
@@ -347,6 +347,33 @@ def test_every_criterion_against_hand_worked_figures(world: World) -> None:
     for criterion in got.values():
         assert criterion["principle"] in {"justice", "access", "jobs", "investment", "ownership"}
         assert [t["process"] for t in criterion["trend"]] == ["equity-2027"]
+
+
+def test_funded_criteria_follow_a_staff_override(world: World) -> None:
+    """Funded means the published outcome with staff overrides: un-funding Alder's idea
+    project (P3) moves ownership, fair investment and accountability with it."""
+    process = world.process
+    results_unpublish(process=process, actor=None, reason="Review the Alder site.")
+    outcome_override(
+        process=process,
+        pot=world.projects[3].pot,
+        actor=None,
+        kind="remove",
+        project=world.projects[3],
+        reason="The site is not available.",
+    )
+    results_publish(process=process, actor=None)
+    process.refresh_from_db()
+    got = _criteria(world)
+    # funded P1 (idea), P2: one of two from ideas
+    assert got["ownership_funded"]["value"] == 0.5
+    assert got["ownership_funded"]["details"] == [{"funded": 2, "from_ideas": 1}]
+    # Alder (high need) 30k of 60k located = 0.5, against 1000/3500 of the population
+    assert got["fair_investment"]["value"] == 1.75
+    # P1 updated today, P2 200 days ago: 1 of 2
+    assert got["accountability"]["value"] == 0.5
+    # what was on the ballot does not change
+    assert got["ownership_ballot"]["value"] == 0.5
 
 
 def test_funnel_by_step_group_and_channel(world: World) -> None:

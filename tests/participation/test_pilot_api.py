@@ -25,7 +25,7 @@ def _report(**overrides: Any) -> dict[str, Any]:
         "neighbourhood": None,
         "channel": "in_person",
         "participants": 120,
-        "participants_by_group": {"women": 64, "age_65_plus": 30},
+        "participants_by_group": {"gender.woman": 64, "age_band.65_plus": 30},
         "metrics": {"sessions": {"value": 9, "unit": "sessions"}},
     }
     body.update(overrides)
@@ -61,7 +61,7 @@ def test_good_report_is_created(api: APIClient, pilot: Pilot, token: str) -> Non
     assert data["pilot"] == "bus-stops"
     assert data["channel"] == "in_person" and data["neighbourhood"] is None
     assert report.participants == 120
-    assert report.participants_by_group == {"women": 64, "age_65_plus": 30}
+    assert report.participants_by_group == {"gender.woman": 64, "age_band.65_plus": 30}
     assert report.metrics == {"sessions": {"value": 9, "unit": "sessions"}}
 
 
@@ -108,8 +108,13 @@ def test_changed_report_replaces_and_is_audited(api: APIClient, pilot: Pilot, to
         ({"channel": "carrier-pigeon"}, "channel"),
         ({"participants": -1}, "participants"),
         ({"participants": "many"}, "participants"),
-        ({"participants_by_group": {"women": 121}}, "participants_by_group"),
-        ({"participants_by_group": {"women": "x"}}, "participants_by_group"),
+        ({"participants_by_group": {"gender.woman": 121}}, "participants_by_group"),
+        ({"participants_by_group": {"gender.woman": "x"}}, "participants_by_group"),
+        ({"participants_by_group": {"women": 64}}, "participants_by_group"),
+        (
+            {"participants_by_group": {"gender.woman": 70, "gender.man": 60}},
+            "participants_by_group",
+        ),
         ({"metrics": {"sessions": {"value": "nine"}}}, "metrics"),
         ({"metrics": {"sessions": 9}}, "metrics"),
         ({"neighbourhood": "atlantis"}, "neighbourhood"),
@@ -122,6 +127,32 @@ def test_bad_fields_are_400_with_field_errors(
     assert response.status_code == 400, response.content
     assert field in response.json()
     assert not PilotReport.objects.exists()
+
+
+def test_unknown_group_keys_are_400_naming_them(api: APIClient, pilot: Pilot, token: str) -> None:
+    groups = {"women": 64, "age_65_plus": 30, "gender.woman": 10, "gender.robot": 1}
+    response = _post(api, pilot.slug, _report(participants_by_group=groups), token)
+    assert response.status_code == 400, response.content
+    (message,) = response.json()["participants_by_group"]
+    named, _sep, known = message.partition("The city's groups are:")
+    assert "age_65_plus, gender.robot, women" in named
+    assert "gender.woman" not in named
+    # The message lists the keys the city does accept.
+    assert "age_band.65_plus" in known and "gender.not_given" in known
+    assert not PilotReport.objects.exists()
+
+
+def test_group_keys_follow_the_citys_questions(
+    api: APIClient, pilot: Pilot, token: str, settings: Any
+) -> None:
+    settings.DEMOGRAPHIC_QUESTIONS = {"age_band": ("under_25", "25_59", "60_plus")}
+    bad = _post(api, pilot.slug, _report(), token)
+    assert bad.status_code == 400
+    assert "age_band.65_plus, gender.woman" in bad.json()["participants_by_group"][0]
+    groups = {"age_band.under_25": 40, "age_band.60_plus": 50, "age_band.not_given": 30}
+    good = _post(api, pilot.slug, _report(participants_by_group=groups), token)
+    assert good.status_code == 201, good.content
+    assert PilotReport.objects.get().participants_by_group == groups
 
 
 def test_missing_fields_and_bad_bodies_are_400(api: APIClient, pilot: Pilot, token: str) -> None:

@@ -384,6 +384,42 @@ def test_age_bands_match_the_question() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("language", "question", "usage"),
+    [
+        ("en", "Reply 1 under 25, 2 25-59, 3 60+.", "Send AGE and a number: 1 under 25, 2 25-59"),
+        ("es", "Responde 1 menos de 25, 2 25-59, 3 60+.", "Envia EDAD y un numero: 1 menos de 25"),
+        ("fr", "Répondez 1 moins de 25, 2 25-59, 3 60+.", "Envoyez AGE et un numéro : 1 moins"),
+    ],
+)  # fmt: skip
+def test_age_question_offers_the_citys_own_bands(
+    phone: Phone, city: City, settings: Any, language: str, question: str, usage: str
+) -> None:
+    """The bands are the city's: a city with three bands is asked for three, in the
+    resident's language, and the answer is stored under the city's band names, the
+    same the web's /me/about-you/ offers."""
+    from frontend.forms import DemographicsForm
+
+    settings.DEMOGRAPHIC_QUESTIONS = {
+        **settings.DEMOGRAPHIC_QUESTIONS,
+        "age_band": ("under_25", "25_59", "60_plus"),
+    }
+    web = [value for value, _label in DemographicsForm().fields["age_band"].choices if value]
+    assert web == ["under_25", "25_59", "60_plus"]
+    if language != "en":
+        phone.send(f"LANG {language}")
+    phone.send("AREA 1")
+    asked = phone.send("VOTE 1")[1]
+    assert question in asked and "65" not in asked
+    assert phone.send("3")[0] in ("Thank you!", "¡Gracias!", "Merci !")
+    assert Resident.objects.get().demographics == {"age_band": "60_plus"}
+    # A number past the city's bands is not a band: the usage lists them again.
+    keyword = {"en": "AGE", "es": "EDAD", "fr": "AGE"}[language]
+    assert phone.send(f"{keyword} 4")[0].startswith(usage)
+    phone.send(f"{keyword} 1")
+    assert Resident.objects.get().demographics == {"age_band": "under_25"}
+
+
 def test_cumulative_ballot_with_points(phone: Phone, city: City) -> None:
     city.process.ballot_type = "cumulative"
     city.process.max_total_points = 5

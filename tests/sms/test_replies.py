@@ -24,6 +24,10 @@ PROBLEMS = [
     "Project 12 belongs to another neighbourhood's ballot (Localidad de San Cristóbal).",
     "Choose at most 5 projects (you chose 9).",
 ]
+AGE_BANDS = ("under_18", "18_29", "30_44", "45_64", "65_plus")
+# A city that counts age finely: ten bands.
+MANY_AGE_BANDS = ("under_16", "16_17", "18_24", "25_34", "35_44", "45_54", "55_64", "65_74")
+MANY_AGE_BANDS += ("75_84", "85_plus")
 
 # Every reply, with the longest realistic data. (name, budget in segments, render)
 ONE_SEGMENT: list[tuple[str, Callable[[], str]]] = [
@@ -93,8 +97,10 @@ TWO_SEGMENTS: list[tuple[str, Callable[[], str]]] = [
         ),
     ),
     ("vote_minimal", lambda: replies.vote_recorded_minimal_text(["ABCDE-FGHJK", "MNPQR-STVWX"])),
-    ("age_question", replies.age_question_text),
-    ("age_usage", replies.age_usage_text),
+    ("age_question", lambda: replies.age_question_text(AGE_BANDS)),
+    ("age_usage", lambda: replies.age_usage_text(AGE_BANDS)),
+    ("age_question_many_bands", lambda: replies.age_question_text(MANY_AGE_BANDS)),
+    ("age_usage_many_bands", lambda: replies.age_usage_text(MANY_AGE_BANDS)),
     ("thanks", replies.thanks_text),
     ("check_usage", replies.check_usage_text),
     (
@@ -218,6 +224,22 @@ def test_replies_are_translated(language: str) -> None:
         if name == "refused":  # the service's own message, passed through
             continue
         assert translated != english, (language, name)
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", "Reply 1 under 16, 2 16-17, 3 18-24, 4 25-34, 5 35-44, 6 45-54, 7 55-64, 8 65-74, "
+         "9 75-84, 10 85+."),
+        ("es", "Responde 1 menos de 16, 2 16-17, 3 18-24, 4 25-34, 5 35-44, 6 45-54, 7 55-64, "
+         "8 65-74, 9 75-84, 10 85+."),
+        ("fr", "Répondez 1 moins de 16, 2 16-17, 3 18-24, 4 25-34, 5 35-44, 6 45-54, 7 55-64, "
+         "8 65-74, 9 75-84, 10 85+."),
+    ],
+)  # fmt: skip
+def test_age_question_lists_the_bands_it_is_given(language: str, expected: str) -> None:
+    with translation.override(language):
+        assert expected in replies.age_question_text(MANY_AGE_BANDS)
 
 
 _KEYWORD_LIKE = re.compile(r"\b[A-Z]{4,}\b")
