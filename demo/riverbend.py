@@ -23,8 +23,9 @@ from shapely.geometry import Point as ShapelyPoint
 from budgets.ballot_validation import Choice
 from budgets.models import Pot, Project
 from budgets.pot_names import citywide_pot_names
+from budgets.results import project_funded
 from budgets.services.ballots import ballot_cast
-from budgets.services.delivery import Milestone, project_is_funded
+from budgets.services.delivery import Milestone
 from budgets.services.paper import PaperVoter, paper_ballot_enter
 from budgets.services.pots import pots_allocate
 from budgets.services.results import results_publish
@@ -672,7 +673,7 @@ def demo_past_round_load() -> Process:
     funded = [
         p
         for p in Project.objects.filter(process=process).order_by("short_code")
-        if project_is_funded(p)
+        if project_funded(p)
     ]
     for project, (status, percent, en, es, fr) in zip(funded, PAST_DELIVERY, strict=False):
         start = timezone.localdate()

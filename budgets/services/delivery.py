@@ -73,11 +73,6 @@ def photo_type(data: bytes) -> str:
     raise DeliveryError("photo_type", _("The photo must be a JPEG, PNG or WebP image."))
 
 
-def project_is_funded(project: Project) -> bool:
-    """Whether the published result of the project's pot funds it (overrides included)."""
-    return project_funded(project)
-
-
 def project_delivery_record(
     *,
     project: Project,
@@ -115,7 +110,7 @@ def project_delivery_record(
     kind = photo_type(photo) if photo else ""
     with transaction.atomic():
         locked = Project.objects.select_for_update().select_related("process").get(pk=project.pk)
-        if not project_is_funded(locked):
+        if not project_funded(locked):
             raise DeliveryError(
                 "not_funded", _("Only projects funded in the published results are delivered.")
             )
