@@ -63,9 +63,8 @@ class Command(BaseCommand):
             if summary.replaced_online
             else ""
         )
-        self.stdout.write(
-            f"Imported {summary.imported} paper ballots into {process.slug}{replaced}"
-        )
+        noun = "paper ballot" if summary.imported == 1 else "paper ballots"
+        self.stdout.write(f"Imported {summary.imported} {noun} into {process.slug}{replaced}")
 
     def _lines(self, process: Process, stream: Any) -> Iterator[PaperLine]:
         reader = csv.reader(stream)
