@@ -183,6 +183,12 @@ REDIS_URL = env_str("REDIS_URL", "")
 # after LIVE_REDIS_TIMEOUT seconds. The socket timeout itself must outlast the 5 s
 # blocking read (BZPOPMIN) with which channels-redis waits for a socket's next event.
 LIVE_REDIS_TIMEOUT = env_float("LIVE_REDIS_TIMEOUT", 2.0)
+# A coalesced live event (turnout) is sent at most once per LIVE_BATCH_SECONDS per
+# process, the latest of those in the interval: one count and one send a second however
+# many ballots arrive (core.live). 0 sends every one.
+LIVE_BATCH_SECONDS = env_float("LIVE_BATCH_SECONDS", 1.0)
+if LIVE_BATCH_SECONDS < 0:
+    raise ImproperlyConfigured(f"LIVE_BATCH_SECONDS must be 0 or more, got {LIVE_BATCH_SECONDS}")
 _CHANNELS_REDIS_BLOCKING_READ_S = 5
 CHANNEL_LAYERS = {
     "default": {
