@@ -19,8 +19,11 @@ from core.models import Process
 
 logger = logging.getLogger(__name__)
 
-# Longest wait between two tries to rejoin the process's group while Redis is away.
-REJOIN_CAP_S = 15.0
+# Longest wait between two tries to rejoin the process's group while Redis is away:
+# short, because the turnout is now sent at most once per LIVE_BATCH_SECONDS and a
+# socket that rejoins late misses the updates until its next try (a try against a Redis
+# that is down fails at once; against a hung one, within its socket timeout).
+REJOIN_CAP_S = 5.0
 
 
 class ProcessEventsConsumer(AsyncJsonWebsocketConsumer):
