@@ -29,7 +29,7 @@ from budgets.receipts import receipt_new
 from budgets.selectors import process_turnout
 from core.live import broadcast_on_commit
 from core.models import BallotType, Channel, Phase, PhaseState, Process
-from core.sql_rows import ModelColumns, quoted, string_agg
+from core.sql_rows import ModelColumns, insert_rows, quoted, string_agg
 from participation.identity import phone_is_test
 from participation.models import ParticipationKind, Resident
 from participation.services.participation_record import participation_record
@@ -441,6 +441,31 @@ def _when(moment: datetime) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
 
 
+_BALLOT_FIELDS = ["process_id", "pot_id", "voter", "channel", "receipt", "cast_at"]
+_BALLOT_FIELDS += ["voided_at", "test"]
+
+
+def _replace_in_place(
+    replaced: Sequence[Ballot], *, channel: str, now: datetime, test: bool
+) -> None:
+    """Re-cast ballots keep their rows (one per voter and pot): a new receipt each, the
+    channel and time of this cast, counted again if voided; their old selections go.
+    One UPDATE and one DELETE, hand-written (``core.sql_rows``) like the cast's reads."""
+    ballot, selection = quoted(Ballot._meta.db_table), quoted(Selection._meta.db_table)
+    keys = [b.pk for b in replaced]
+    each = ", ".join(["%s"] * len(keys))
+    receipts = " ".join(["WHEN %s THEN %s"] * len(replaced))
+    prepared_now = connection.ops.adapt_datetimefield_value(now)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            # Only our own table and column names are formatted in; values are parameters.
+            f"UPDATE {ballot} SET channel = %s, cast_at = %s, voided_at = NULL, "  # noqa: S608
+            f"test = %s, receipt = CASE id {receipts} END WHERE id IN ({each})",
+            [channel, prepared_now, test, *(v for b in replaced for v in (b.pk, b.receipt)), *keys],
+        )
+        cursor.execute(f"DELETE FROM {selection} WHERE ballot_id IN ({each})", keys)  # noqa: S608
+
+
 def _write_ballots(
     *,
     resident_id: int,
@@ -477,31 +502,41 @@ def _write_ballots(
         )
         (fresh if before is None else replaced).append(ballot)
     if replaced:
-        Ballot.objects.bulk_update(replaced, ["channel", "receipt", "cast_at", "voided_at", "test"])
-        Selection.objects.filter(ballot__in=[b.pk for b in replaced]).delete()
+        _replace_in_place(replaced, channel=channel, now=now, test=test)
     if fresh:
         try:
-            Ballot.objects.bulk_create(fresh)
+            keys = insert_rows(
+                connection,
+                Ballot,
+                _BALLOT_FIELDS,
+                [[getattr(b, name) for name in _BALLOT_FIELDS] for b in fresh],
+                returning_pk=True,
+            )
         except IntegrityError:
             # Only reachable if another transaction inserted this voter's ballot without
             # holding the resident lock; the constraint has done its job. Refuse, loudly.
             logger.error("duplicate ballot insert refused by constraint (process %s)", process.pk)
             raise
+        for ballot, key in zip(fresh, keys, strict=True):
+            ballot.pk = key
+            ballot._state.adding = False
     ballots = {b.pot_id: b for b in [*fresh, *replaced]}
     ranked = process.ballot_type == BallotType.RANKED
-    Selection.objects.bulk_create(
-        Selection(
-            ballot=ballots[pot_id],
-            project=project,
-            points=1 if ranked else points,
-            rank=position if ranked else None,
-        )
-        for pot_id, chosen in by_pot.items()
-        for position, (project, points) in enumerate(chosen, start=1)
+    insert_rows(
+        connection,
+        Selection,
+        ["ballot", "project", "points", "rank"],
+        [
+            [ballots[pot_id].pk, project.pk, 1 if ranked else points, position if ranked else None]
+            for pot_id, chosen in by_pot.items()
+            for position, (project, points) in enumerate(chosen, start=1)
+        ],
     )
-    CastLog.objects.bulk_create(
-        CastLog(ballot=ballots[pot_id], receipt=receipts[pot_id], channel=channel, cast_at=now)
-        for pot_id in by_pot
+    insert_rows(
+        connection,
+        CastLog,
+        ["ballot", "receipt", "channel", "cast_at"],
+        [[ballots[pot_id].pk, receipts[pot_id], channel, now] for pot_id in by_pot],
     )
     result = []
     for pot_id, chosen in by_pot.items():
