@@ -14,8 +14,10 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from django.db import models
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -78,6 +80,18 @@ class PhaseQuerySet(models.QuerySet["Phase"]):
         of ``Phase.state_at``; tested to agree at both edges."""
         now = _now(when)
         return self.filter(starts_at__lte=now, ends_at__gt=now)
+
+
+def phase_open_sql(alias: str) -> str:
+    """``open_at`` as SQL text, for a hand-written statement (``core.sql_rows``) on the
+    phase table under ``alias``; its two parameters are ``phase_open_params``. Tested to
+    agree with ``open_at``."""
+    return f"{alias}.starts_at <= %s AND {alias}.ends_at > %s"
+
+
+def phase_open_params(connection: BaseDatabaseWrapper, when: datetime | None = None) -> list[Any]:
+    now = connection.ops.adapt_datetimefield_value(_now(when))
+    return [now, now]
 
 
 class ProcessQuerySet(models.QuerySet["Process"]):

@@ -9,21 +9,27 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Case, Q, Subquery, Value, When
 from django.utils import timezone
 
 from budgets.ballot_limits import ballot_limits
 from budgets.ballot_validation import BallotProblem, Choice, ballot_problems
-from budgets.cast_frame import CastFrame, cast_frame_annotations, cast_frame_of, listed, listed_rows
+from budgets.cast_frame import (
+    CastFrame,
+    cast_frame_from,
+    cast_frame_of,
+    cast_frame_params,
+    cast_frame_sql,
+    listed_rows,
+)
 from budgets.models import Ballot, CastLog, Pot, Project, Selection
 from budgets.pseudonyms import ballot_pseudonym
 from budgets.receipts import receipt_new
 from budgets.selectors import process_turnout
 from core.live import broadcast_on_commit
 from core.models import BallotType, Channel, Phase, PhaseState, Process
+from core.sql_rows import ModelColumns, insert_rows, quoted, string_agg
 from participation.identity import phone_is_test
 from participation.models import ParticipationKind, Resident
 from participation.services.participation_record import participation_record
@@ -97,27 +103,41 @@ class _Chosen:
     earlier: dict[int, _Earlier]
 
 
+_RESIDENT = ModelColumns(Resident, "r")
+_PROJECT = ModelColumns(Project, "pr")
+_POT = ModelColumns(Pot, "pot")
+
+
 def _lock_resident(resident_id: int, process: Process) -> tuple[Resident, CastFrame] | None:
     """Lock the resident's row for the transaction; the same statement reads the row and
     the process's cast frame (pots and voting window, which parallel casts never write,
     so the snapshot this statement took before it waited for the lock is good enough
     for them). None if the resident is gone. Casts, paper entries and voids of one
-    resident all take this lock."""
-    row = (
-        Resident.objects.select_for_update()
-        .filter(pk=resident_id)
-        .annotate(**cast_frame_annotations(process.pk))
-        .first()
-    )
-    frame = cast_frame_of(row, process) if row is not None else None
-    return (row, frame) if row is not None and frame is not None else None
+    resident all take this lock.
+
+    Hand-written SQL (``core.sql_rows``): the ORM took longer to build this statement
+    than PostgreSQL takes to run it."""
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            # Only our own table and column names are formatted in; values are parameters.
+            f"SELECT {_RESIDENT.sql}, {cast_frame_sql(connection)} "  # noqa: S608
+            f"FROM {quoted(Resident._meta.db_table)} r WHERE r.id = %s{lock}",
+            [*cast_frame_params(process.pk), resident_id],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    resident = _RESIDENT.instance(row, connection)
+    assert isinstance(resident, Resident)
+    return resident, cast_frame_from(row[_RESIDENT.width :], process, connection)
 
 
 def _frame_read(process: Process) -> CastFrame:
-    row = Process.objects.filter(pk=process.pk).annotate(**cast_frame_annotations(process.pk))
-    frame = cast_frame_of(row.get(), process)
-    assert frame is not None
-    return frame
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {cast_frame_sql(connection)}", cast_frame_params(process.pk))
+        row = cursor.fetchone()
+    return cast_frame_from(row, process, connection)
 
 
 def _read_chosen(
@@ -125,46 +145,67 @@ def _read_chosen(
 ) -> _Chosen:
     """One query, a new statement after the lock (so its snapshot is taken after the
     lock was granted and sees a ballot a parallel cast of this resident committed while
-    this one waited): the chosen projects, and on each row the resident's neighbourhood
-    and phone and their ballots in ``pot_ids`` (found by their pseudonyms)."""
+    this one waited): the chosen projects with their pots, and on each row the
+    resident's neighbourhood and phone and their ballots in ``pot_ids`` (found by their
+    pseudonyms). Hand-written SQL, as the lock's."""
     by_id = [c.project_id for c in choices if c.short_code is None]
     by_code = [c.short_code for c in choices if c.short_code is not None]
-    match = Q(pk__in=[])
-    for pot_id in pot_ids:
-        match |= Q(pot_id=pot_id, voter=ballot_pseudonym(resident_id=resident_id, pot_id=pot_id))
-    earlier = (
-        Ballot.objects.filter(match)
-        .order_by()
-        .values("process")
-        .annotate(
-            listed=listed(
-                "pot_id",
-                "pk",
-                "channel",
-                Case(When(voided_at__isnull=True, then=Value("1")), default=Value("0")),
-            )
-        )
-        .values("listed")
+    picked = [
+        f"pr.{column} IN ({', '.join(['%s'] * len(values))})"
+        for column, values in (("id", by_id), ("short_code", by_code))
+        if values
+    ]
+    if not picked:
+        # Nothing chosen: the cast is refused, nothing is read or written.
+        return _Chosen([], None, "", {})
+    mine = [(pot, ballot_pseudonym(resident_id=resident_id, pot_id=pot)) for pot in pot_ids]
+    earlier = " OR ".join(["(b.pot_id = %s AND b.voter = %s)"] * len(mine)) or "1 = 0"
+    listed_ballots = string_agg(
+        connection,
+        "CAST(b.pot_id AS TEXT) || ':' || CAST(b.id AS TEXT) || ':' || b.channel || ':' || "
+        "CASE WHEN b.voided_at IS NULL THEN '1' ELSE '0' END",
     )
-    voter = Resident.objects.filter(pk=resident_id)
-    projects = list(
-        Project.objects.filter(process=process, withdrawn=False)
-        .filter(Q(pk__in=by_id) | Q(short_code__in=by_code))
-        .select_related("pot")
-        .annotate(
-            earlier_listed=Subquery(earlier),
-            voter_neighbourhood_id=Subquery(voter.values("neighbourhood_id")),
-            voter_phone=Subquery(voter.values("phone_e164")),
-        )
+    resident = quoted(Resident._meta.db_table)
+    # Only our own table and column names are formatted in; values are parameters.
+    sql = (
+        f"SELECT {_PROJECT.sql}, {_POT.sql}, "  # noqa: S608
+        f"(SELECT {listed_ballots} FROM {quoted(Ballot._meta.db_table)} b WHERE {earlier}), "
+        f"(SELECT v.neighbourhood_id FROM {resident} v WHERE v.id = %s), "
+        f"(SELECT v.phone_e164 FROM {resident} v WHERE v.id = %s) "
+        f"FROM {quoted(Project._meta.db_table)} pr "
+        f"JOIN {quoted(Pot._meta.db_table)} pot ON pot.id = pr.pot_id "
+        f"WHERE pr.process_id = %s AND pr.withdrawn = %s AND ({' OR '.join(picked)}) "
+        "ORDER BY pr.short_code"
     )
-    if not projects:
+    params = [
+        *(value for pair in mine for value in pair),
+        resident_id,
+        resident_id,
+        process.pk,
+        False,
+        *by_id,
+        *by_code,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    if not rows:
         # Nothing chosen is on the ballot: the cast is refused, nothing is written.
         return _Chosen([], None, "", {})
-    first: Any = projects[0]
+    projects = []
+    for row in rows:
+        project = _PROJECT.instance(row, connection)
+        assert isinstance(project, Project)
+        _POT_OF_PROJECT.set_cached_value(project, _POT.instance(row, connection, _PROJECT.width))
+        projects.append(project)
+    ballots_listed, neighbourhood_id, phone = rows[0][_PROJECT.width + _POT.width :]
     found = {}
-    for pot, ballot, channel, counted in listed_rows(first.earlier_listed):
+    for pot, ballot, channel, counted in listed_rows(ballots_listed):
         found[int(pot)] = _Earlier(int(ballot), int(pot), channel, counted=counted == "1")
-    return _Chosen(projects, first.voter_neighbourhood_id, first.voter_phone or "", found)
+    return _Chosen(projects, neighbourhood_id, phone or "", found)
+
+
+_POT_OF_PROJECT = Project._meta.get_field("pot")
 
 
 def ballot_cast(
@@ -194,8 +235,9 @@ def ballot_cast(
       one number's texts); the cast then takes none.
     - Cost: a fixed number of queries whatever the number of pots and choices (the
       lock with the pots and voting window, the projects with the earlier ballots, then
-      one statement per table written; with ``resident_locked`` and a process read by
-      ``processes_with_cast_frame``, no lock and no frame read); the result carries
+      one statement per table written; with ``resident_locked`` and a process that
+      carries its frame (``cast_frame_attach``), no lock and no frame read); the
+      result carries
       everything a confirmation shows.
     - Side effects (turnout event) are scheduled on commit only, and sent off the
       request path (core.live).
@@ -212,7 +254,7 @@ def ballot_cast(
         locked: tuple[Resident, CastFrame] | None
         if resident_locked:
             assert isinstance(resident, Resident)
-            locked = (resident, cast_frame_of(process, process) or _frame_read(process))
+            locked = (resident, cast_frame_of(process) or _frame_read(process))
         else:
             locked = _lock_resident(resident_id, process)
         if locked is not None:
@@ -399,6 +441,31 @@ def _when(moment: datetime) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
 
 
+_BALLOT_FIELDS = ["process_id", "pot_id", "voter", "channel", "receipt", "cast_at"]
+_BALLOT_FIELDS += ["voided_at", "test"]
+
+
+def _replace_in_place(
+    replaced: Sequence[Ballot], *, channel: str, now: datetime, test: bool
+) -> None:
+    """Re-cast ballots keep their rows (one per voter and pot): a new receipt each, the
+    channel and time of this cast, counted again if voided; their old selections go.
+    One UPDATE and one DELETE, hand-written (``core.sql_rows``) like the cast's reads."""
+    ballot, selection = quoted(Ballot._meta.db_table), quoted(Selection._meta.db_table)
+    keys = [b.pk for b in replaced]
+    each = ", ".join(["%s"] * len(keys))
+    receipts = " ".join(["WHEN %s THEN %s"] * len(replaced))
+    prepared_now = connection.ops.adapt_datetimefield_value(now)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            # Only our own table and column names are formatted in; values are parameters.
+            f"UPDATE {ballot} SET channel = %s, cast_at = %s, voided_at = NULL, "  # noqa: S608
+            f"test = %s, receipt = CASE id {receipts} END WHERE id IN ({each})",
+            [channel, prepared_now, test, *(v for b in replaced for v in (b.pk, b.receipt)), *keys],
+        )
+        cursor.execute(f"DELETE FROM {selection} WHERE ballot_id IN ({each})", keys)  # noqa: S608
+
+
 def _write_ballots(
     *,
     resident_id: int,
@@ -435,31 +502,41 @@ def _write_ballots(
         )
         (fresh if before is None else replaced).append(ballot)
     if replaced:
-        Ballot.objects.bulk_update(replaced, ["channel", "receipt", "cast_at", "voided_at", "test"])
-        Selection.objects.filter(ballot__in=[b.pk for b in replaced]).delete()
+        _replace_in_place(replaced, channel=channel, now=now, test=test)
     if fresh:
         try:
-            Ballot.objects.bulk_create(fresh)
+            keys = insert_rows(
+                connection,
+                Ballot,
+                _BALLOT_FIELDS,
+                [[getattr(b, name) for name in _BALLOT_FIELDS] for b in fresh],
+                returning_pk=True,
+            )
         except IntegrityError:
             # Only reachable if another transaction inserted this voter's ballot without
             # holding the resident lock; the constraint has done its job. Refuse, loudly.
             logger.error("duplicate ballot insert refused by constraint (process %s)", process.pk)
             raise
+        for ballot, key in zip(fresh, keys, strict=True):
+            ballot.pk = key
+            ballot._state.adding = False
     ballots = {b.pot_id: b for b in [*fresh, *replaced]}
     ranked = process.ballot_type == BallotType.RANKED
-    Selection.objects.bulk_create(
-        Selection(
-            ballot=ballots[pot_id],
-            project=project,
-            points=1 if ranked else points,
-            rank=position if ranked else None,
-        )
-        for pot_id, chosen in by_pot.items()
-        for position, (project, points) in enumerate(chosen, start=1)
+    insert_rows(
+        connection,
+        Selection,
+        ["ballot", "project", "points", "rank"],
+        [
+            [ballots[pot_id].pk, project.pk, 1 if ranked else points, position if ranked else None]
+            for pot_id, chosen in by_pot.items()
+            for position, (project, points) in enumerate(chosen, start=1)
+        ],
     )
-    CastLog.objects.bulk_create(
-        CastLog(ballot=ballots[pot_id], receipt=receipts[pot_id], channel=channel, cast_at=now)
-        for pot_id in by_pot
+    insert_rows(
+        connection,
+        CastLog,
+        ["ballot", "receipt", "channel", "cast_at"],
+        [[ballots[pot_id].pk, receipts[pot_id], channel, now] for pot_id in by_pot],
     )
     result = []
     for pot_id, chosen in by_pot.items():

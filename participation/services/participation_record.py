@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import CharField, IntegerField, StringAgg, Subquery, Value
-from django.db.models.functions import Cast
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 
-from core.models import Phase, PhaseKind, Process
+from core.models import Phase, PhaseKind, Process, phase_open_params, phase_open_sql
+from core.sql_rows import quoted, string_agg
 from participation.identity import phone_is_test
 from participation.models import ParticipationFact, ParticipationKind, Resident
 
@@ -41,19 +41,22 @@ def processes_live_ids() -> list[int]:
     )
 
 
-def processes_live_listed() -> Any:
-    """``processes_live_ids`` as one scalar ("3,7"), to fold into a query the caller
-    makes anyway (the SMS webhook's lock); ``processes_live_parse`` reads it."""
-    return Subquery(
-        Phase.objects.open_at()
-        .filter(kind__in=_LIVE_PHASES)
-        .order_by()
-        # A constant is no GROUP BY column: one row, all the live phases aggregated.
-        .annotate(everything=Value(1, output_field=IntegerField()))
-        .values("everything")
-        .annotate(listed=StringAgg(Cast("process_id", CharField()), delimiter=Value(",")))
-        .values("listed")
+def processes_live_sql(connection: BaseDatabaseWrapper) -> str:
+    """``processes_live_ids`` as one scalar subquery ("3,7") for a hand-written SELECT
+    list (``core.sql_rows``), to fold into a query the caller makes anyway (the SMS
+    webhook's lock); its parameters are ``processes_live_params``, and
+    ``processes_live_parse`` reads the value."""
+    kinds = ", ".join(["%s"] * len(_LIVE_PHASES))
+    listed = string_agg(connection, "CAST(lp.process_id AS TEXT)")
+    # Only our own table and column names are formatted in; values are parameters.
+    return (
+        f"(SELECT {listed} FROM {quoted(Phase._meta.db_table)} lp "
+        f"WHERE lp.kind IN ({kinds}) AND {phase_open_sql('lp')})"
     )
+
+
+def processes_live_params(connection: BaseDatabaseWrapper) -> list[Any]:
+    return [*_LIVE_PHASES, *phase_open_params(connection)]
 
 
 def processes_live_parse(listed: str | None) -> list[int]:

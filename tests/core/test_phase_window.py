@@ -6,9 +6,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
-from core.models import Phase, PhaseKind, PhaseState, Process
+from core.models import Phase, PhaseKind, PhaseState, Process, phase_open_params, phase_open_sql
 from core.selectors import process_current_phase, process_phase_open
 
 pytestmark = pytest.mark.django_db
@@ -42,6 +43,14 @@ def test_python_and_sql_agree_at_the_edges(voting: Phase, when: dt.datetime, sta
     assert process_phase_open(voting.process, PhaseKind.VOTING, when) == in_sql
     with_phase = Process.objects.with_phase_at(PhaseKind.VOTING, when)
     assert list(with_phase) == ([voting.process] if in_sql else [])
+    # The SQL text of hand-written statements (core.sql_rows) says the same.
+    table = Phase._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'SELECT COUNT(*) FROM "{table}" w WHERE w.id = %s AND {phase_open_sql("w")}',  # noqa: S608
+            [voting.pk, *phase_open_params(connection, when)],
+        )
+        assert cursor.fetchone()[0] == int(in_sql)
 
 
 def test_state_defaults_to_the_server_clock(process: Process) -> None:

@@ -1,0 +1,143 @@
+"""Hand-written statements on the hottest path, read back as the ORM would read them.
+
+A cast runs a handful of statements, each planned and run by PostgreSQL in well under
+a millisecond; building the same statements with the ORM (annotations, subqueries,
+expression trees cloned and resolved on every call) cost several times that in Python
+(``python -m bench.load --profile``). The few statements of that path are therefore
+written once as SQL text, and their rows are turned into model instances here with the
+conversions the ORM applies (a Decimal from SQLite, an aware datetime, a field's own
+``from_db_value``), so that what the caller gets is what the ORM would have given.
+
+Everything else uses the ORM. SQL text here stays portable between SQLite and
+PostgreSQL; ``string_agg`` names the one function they spell differently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from django.db import NotSupportedError, models
+from django.db.backends.base.base import BaseDatabaseWrapper
+
+Converter = Callable[[Any, Any, BaseDatabaseWrapper], Any]
+
+
+def quoted(name: str) -> str:
+    """A table or column name quoted the way both backends accept."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def string_agg(connection: BaseDatabaseWrapper, expression: str) -> str:
+    """``expression`` of every row joined by commas, in one value."""
+    if connection.vendor == "postgresql":
+        return f"STRING_AGG({expression}, ',')"
+    return f"GROUP_CONCAT({expression}, ',')"
+
+
+def field_converters(
+    field: models.Field[Any, Any], connection: BaseDatabaseWrapper
+) -> list[Converter]:
+    """The conversions the ORM applies to a value of ``field`` read from ``connection``
+    (``SQLCompiler.get_converters`` for a plain column)."""
+    column = field.get_col(field.model._meta.db_table)
+    return [
+        *connection.ops.get_db_converters(column),
+        *column.get_db_converters(connection),
+    ]
+
+
+# (field, vendor) -> the column and its converters. Keyed by vendor: the converters are
+# the backend's methods and take the connection as an argument, so any connection of
+# that vendor may use them.
+_SCALARS: dict[tuple[models.Field[Any, Any], str], tuple[Any, list[Converter]]] = {}
+
+
+def converted(value: Any, field: models.Field[Any, Any], connection: BaseDatabaseWrapper) -> Any:
+    """One value of ``field`` in a hand-written statement's row, as the ORM reads it."""
+    key = (field, connection.vendor)
+    found = _SCALARS.get(key)
+    if found is None:
+        found = _SCALARS[key] = (
+            field.get_col(field.model._meta.db_table),
+            field_converters(field, connection),
+        )
+    column, converters = found
+    for convert in converters:
+        value = convert(value, column, connection)
+    return value
+
+
+class ModelColumns:
+    """Every concrete column of ``model`` under a table alias, for a SELECT list, and
+    the instance a row's slice of them makes."""
+
+    def __init__(self, model: type[models.Model], alias: str) -> None:
+        self.model = model
+        self.fields = list(model._meta.concrete_fields)
+        self.attnames = [f.attname for f in self.fields]
+        # A concrete field always has its column.
+        self.sql = ", ".join(f"{quoted(alias)}.{quoted(str(f.column))}" for f in self.fields)
+        self.width = len(self.fields)
+        self._converters: dict[str, list[tuple[int, Any, list[Converter]]]] = {}
+
+    def _for(self, connection: BaseDatabaseWrapper) -> list[tuple[int, Any, list[Converter]]]:
+        found = self._converters.get(connection.vendor)
+        if found is None:
+            found = []
+            for index, field in enumerate(self.fields):
+                convs = field_converters(field, connection)
+                if convs:
+                    found.append((index, field.get_col(self.model._meta.db_table), convs))
+            self._converters[connection.vendor] = found
+        return found
+
+    def instance(
+        self, row: Sequence[Any], connection: BaseDatabaseWrapper, start: int = 0
+    ) -> models.Model:
+        """The instance made of ``row[start : start + width]``, as the ORM loads it."""
+        values = list(row[start : start + self.width])
+        for index, column, convs in self._for(connection):
+            value = values[index]
+            for convert in convs:
+                value = convert(value, column, connection)
+            values[index] = value
+        return self.model.from_db(connection.alias, self.attnames, values)
+
+
+def insert_rows(
+    connection: BaseDatabaseWrapper,
+    model: type[models.Model],
+    field_names: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    returning_pk: bool = False,
+) -> list[Any]:
+    """Insert ``rows`` (values of ``field_names``, in that order) in one statement, each
+    value prepared as the ORM prepares it for saving; the new primary keys, in row
+    order, when ``returning_pk`` (as ``bulk_create`` relies on, both backends return
+    them in the order of the VALUES list). No signals, as with ``bulk_create``."""
+    if not rows:
+        return []
+    fields = [model._meta.get_field(name) for name in field_names]
+    concrete = [f for f in fields if isinstance(f, models.Field) and f.concrete]
+    assert len(concrete) == len(fields), "only concrete fields can be inserted"
+    one = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    sql = (
+        # Only our own table and column names are formatted in; values are parameters.
+        f"INSERT INTO {quoted(model._meta.db_table)} "  # noqa: S608
+        f"({', '.join(quoted(str(f.column)) for f in concrete)}) VALUES "
+        + ", ".join([one] * len(rows))
+    )
+    if returning_pk:
+        if not connection.features.can_return_rows_from_bulk_insert:
+            raise NotSupportedError("this database cannot return the keys of inserted rows")
+        sql += f" RETURNING {quoted(str(model._meta.pk.column))}"
+    params = [
+        field.get_db_prep_save(value, connection)
+        for row in rows
+        for field, value in zip(concrete, row, strict=True)
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [found[0] for found in cursor.fetchall()] if returning_pk else []

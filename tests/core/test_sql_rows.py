@@ -1,0 +1,108 @@
+"""Hand-written statements read back as the ORM reads them (core.sql_rows), on SQLite
+and on PostgreSQL: every concrete field of a row equal to the ORM's, conversions
+included (Decimal, aware datetimes, JSON)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.db import connection, models
+from django.utils import timezone
+
+from budgets.models import Project
+from core.models import Phase, PhaseKind
+from core.sql_rows import ModelColumns, converted, quoted, string_agg
+from participation.models import Resident
+from participation.services.participation_record import (
+    processes_live_ids,
+    processes_live_params,
+    processes_live_parse,
+    processes_live_sql,
+)
+from tests.factories import PhaseFactory, ProjectFactory, ResidentFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _read(model: type[models.Model], pk: int) -> models.Model:
+    columns = ModelColumns(model, "t")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {columns.sql} FROM {quoted(model._meta.db_table)} t WHERE t.id = %s",  # noqa: S608
+            [pk],
+        )
+        row = cursor.fetchone()
+    return columns.instance(row, connection)
+
+
+def _fields(instance: models.Model) -> dict[str, object]:
+    return {f.attname: getattr(instance, f.attname) for f in instance._meta.concrete_fields}
+
+
+def test_a_row_reads_as_the_orm_reads_it() -> None:
+    project = ProjectFactory(cost=Decimal("12345.67"), lat=45.5, lng=-73.6, title_es="Parque")
+    resident = ResidentFactory(
+        demographics={"age_band": "30_44"}, demographics_consent_at=timezone.now()
+    )
+    for model, pk in ((Project, project.pk), (Resident, resident.pk)):
+        by_hand = _read(model, pk)
+        by_orm = model.objects.get(pk=pk)
+        assert type(by_hand) is model
+        assert _fields(by_hand) == _fields(by_orm)
+        assert by_hand._state.adding is False
+        assert by_hand._state.db == connection.alias
+    read = _read(Project, project.pk)
+    assert isinstance(read, Project)
+    assert isinstance(read.cost, Decimal) and read.cost == Decimal("12345.67")
+    assert read.title_es == "Parque"
+    person = _read(Resident, resident.pk)
+    assert isinstance(person, Resident)
+    assert person.demographics == {"age_band": "30_44"}
+    assert timezone.is_aware(person.created_at)
+
+
+def test_a_lone_datetime_value_is_converted() -> None:
+    phase = PhaseFactory(
+        starts_at=dt.datetime(2027, 3, 1, 9, 0, 0, 123456, tzinfo=dt.UTC),
+        ends_at=dt.datetime(2027, 3, 31, 21, 0, tzinfo=dt.UTC),
+    )
+    field = Phase._meta.get_field("starts_at")
+    assert isinstance(field, models.DateTimeField)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT starts_at FROM {quoted(Phase._meta.db_table)} WHERE id = %s",  # noqa: S608
+            [phase.pk],
+        )
+        raw = cursor.fetchone()[0]
+    value = converted(raw, field, connection)
+    assert value == phase.starts_at and timezone.is_aware(value)
+
+
+def test_string_agg_joins_every_row() -> None:
+    for code in (3, 1, 2):
+        ProjectFactory(short_code=code)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {string_agg(connection, 'CAST(short_code AS TEXT)')} "  # noqa: S608
+            f"FROM {quoted(Project._meta.db_table)}"
+        )
+        joined = cursor.fetchone()[0]
+    assert sorted(joined.split(",")) == ["1", "2", "3"]
+
+
+def test_live_processes_in_sql_agree_with_the_orm() -> None:
+    now = timezone.now()
+    hour = dt.timedelta(hours=1)
+    ideas = PhaseFactory(kind=PhaseKind.IDEAS, starts_at=now - hour, ends_at=now + hour)
+    voting = PhaseFactory(kind=PhaseKind.VOTING, starts_at=now - hour, ends_at=now + hour)
+    PhaseFactory(kind=PhaseKind.VOTING, starts_at=now + hour, ends_at=now + 2 * hour)
+    PhaseFactory(kind=PhaseKind.RESULTS, starts_at=now - hour, ends_at=now + hour)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {processes_live_sql(connection)}", processes_live_params(connection)
+        )
+        listed = cursor.fetchone()[0]
+    assert processes_live_parse(listed) == processes_live_ids()
+    assert processes_live_ids() == sorted([ideas.process_id, voting.process_id])
