@@ -169,6 +169,13 @@ class PrivatePostgres:
             self._pg_ctl("-m", mode, "-w", "-t", "60", "stop", check=False)
             self.started = False
 
+    def postmaster_pid(self) -> int | None:
+        """The running postmaster's pid (the first line of postmaster.pid), or None."""
+        try:
+            return int((self.data / "postmaster.pid").read_text().split("\n", 1)[0])
+        except (OSError, ValueError):
+            return None
+
     def restart(self, *, down_seconds: float = 0.0) -> None:
         """Stop (fast: clients are disconnected), stay down, start again."""
         self.stop("fast")
@@ -459,6 +466,54 @@ def group_pids(pgid: int) -> list[int]:
         if len(fields) > 2 and int(fields[2]) == pgid:
             pids.append(int(entry.name))
     return pids
+
+
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_s(pid: int) -> float:
+    """User and system CPU seconds of one process (all its threads)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0.0
+    fields = stat[stat.rfind(")") + 2 :].split()
+    return (int(fields[11]) + int(fields[12])) / _TICK
+
+
+def _children(parent: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        if int(stat[stat.rfind(")") + 2 :].split()[1]) == parent:
+            found.append(int(entry.name))
+    return found
+
+
+def cpu_seconds(h: Harness) -> dict[str, float]:
+    """CPU seconds used so far by each part of the run: every Procfile process (its
+    process group: gunicorn's workers with their master), the private PostgreSQL (the
+    postmaster and its backends), Redis, the fake Twilio and this process (the load
+    generator). Two readings around a window say where its CPU went."""
+    parts = {
+        name: sum(_cpu_s(pid) for pid in group_pids(leader))
+        for name in h.stack.lines
+        if (leader := h.stack.pid(name))
+    }
+    postmaster = h.postgres.postmaster_pid()
+    if postmaster:
+        parts["postgres"] = _cpu_s(postmaster) + sum(_cpu_s(p) for p in _children(postmaster))
+    for name, proc in (("redis", h.redis.proc), ("fake_twilio", h.twilio.proc)):
+        if proc and proc.poll() is None:
+            parts[name] = _cpu_s(proc.pid)
+    times = os.times()
+    parts["load_generator"] = times.user + times.system
+    return parts
 
 
 def group_rss_kib(pgid: int) -> int:

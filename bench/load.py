@@ -44,7 +44,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.harness import DB_NAME, Harness, _tool
+from bench.harness import DB_NAME, Harness, _tool, cpu_seconds
 from bench.recount import recount
 from bench.seed import City, pgbench_script, seed_city, stored_ballots
 from bench.traffic import Traffic, window_figures
@@ -120,9 +120,11 @@ async def run_levels(h: Harness, city: City, args: argparse.Namespace) -> list[d
                 clients=min(level, PGBENCH_MAX_CLIENTS),
                 seconds=args.pgbench_seconds,
             )
+            cpu_before = cpu_seconds(h)
             window = await traffic.run(
                 concurrency=level, seconds=args.seconds, ws_clients=min(level, 32)
             )
+            cpu = _cpu_per_ballot(cpu_before, cpu_seconds(h), window.seconds, window)
             figures = window_figures(window)
             counted = await asyncio.to_thread(_recount, traffic, city)
             line: dict[str, Any] = {
@@ -138,6 +140,7 @@ async def run_levels(h: Harness, city: City, args: argparse.Namespace) -> list[d
                 "recount_ok": counted["recount_ok"],
                 **{k: v for k, v in figures.items() if k not in _MAIN_KEYS},
                 "recount": {k: v for k, v in counted.items() if k != "recount_ok"},
+                **cpu,
                 "pgbench_clients": min(level, PGBENCH_MAX_CLIENTS),
                 # Other work on the machine weighs on both sides of the ratio, not alike.
                 "loadavg_1m": round(os.getloadavg()[0], 1),
@@ -148,6 +151,22 @@ async def run_levels(h: Harness, city: City, args: argparse.Namespace) -> list[d
             print(json.dumps(line), flush=True)
             lines.append(line)
     return lines
+
+
+def _cpu_per_ballot(
+    before: dict[str, float], after: dict[str, float], seconds: float, window: Any
+) -> dict[str, Any]:
+    """Where the window's CPU went: each part's share of the machine's cores
+    (``cpu_cores``: 1.0 is one core busy throughout) and its CPU milliseconds per
+    acknowledged ballot (reads and websockets included in what a ballot costs)."""
+    ballots = max(1, len(window.casts_ok()))
+    used = {name: after[name] - before.get(name, 0.0) for name in after}
+    return {
+        "cpu_cores": {name: round(v / seconds, 2) for name, v in sorted(used.items())},
+        "cpu_ms_per_ballot": {
+            name: round(v * 1000 / ballots, 2) for name, v in sorted(used.items())
+        },
+    }
 
 
 _MAIN_KEYS = {"ballots_per_s", "p50_ms", "p99_ms", "errors_5xx", "errors_503"}
