@@ -103,13 +103,17 @@ def _tool(name: str) -> str:
 class PrivatePostgres:
     """A throw-away PostgreSQL cluster in ``root``/pg on ``port`` (127.0.0.1 only)."""
 
-    def __init__(self, root: Path, port: int, *, max_connections: int = 300) -> None:
+    def __init__(
+        self, root: Path, port: int, *, max_connections: int = 300, statements: bool = False
+    ) -> None:
         if port in SHARED_PORTS:
             raise ValueError("never the shared PostgreSQL port")
         self.bin = _pg_bin()
         self.data = root / "pg"
         self.port = port
         self.max_connections = max_connections
+        # pg_stat_statements, to say which statements the database spends its time on.
+        self.statements = statements
         self.log = root / "logs" / "postgres.log"
         self.started = False
 
@@ -159,6 +163,14 @@ class PrivatePostgres:
                 "-c listen_addresses=127.0.0.1",
                 f"-c max_connections={self.max_connections}",
                 "-c shared_buffers=256MB",
+                *(
+                    [
+                        "-c shared_preload_libraries=pg_stat_statements",
+                        "-c pg_stat_statements.track_planning=on",
+                    ]
+                    if self.statements
+                    else []
+                ),
             ]
         )
         self._pg_ctl("-o", options, "-l", str(self.log), "-w", "-t", "60", "start")
@@ -576,6 +588,7 @@ class Harness:
         sms_http_timeout: float = 3.0,
         extra_env: dict[str, str] | None = None,
         keep: bool = False,
+        pg_statements: bool = False,
     ) -> None:
         self.root = Path(tempfile.mkdtemp(prefix="justcity-bench-"))
         (self.root / "logs").mkdir()
@@ -585,7 +598,7 @@ class Harness:
             self.root.chmod(0o755)
         self.keep = keep
         self.port = free_port()
-        self.postgres = PrivatePostgres(self.root, free_port())
+        self.postgres = PrivatePostgres(self.root, free_port(), statements=pg_statements)
         self.redis = PrivateRedis(self.root, free_port())
         self.account_sid = "AC" + secrets.token_hex(16)
         self.auth_token = secrets.token_hex(16)

@@ -120,6 +120,8 @@ async def run_levels(h: Harness, city: City, args: argparse.Namespace) -> list[d
                 clients=min(level, PGBENCH_MAX_CLIENTS),
                 seconds=args.pgbench_seconds,
             )
+            if args.pg_statements:
+                h.postgres.psql("SELECT pg_stat_statements_reset()")
             cpu_before = cpu_seconds(h)
             window = await traffic.run(
                 concurrency=level, seconds=args.seconds, ws_clients=min(level, 32)
@@ -147,10 +149,35 @@ async def run_levels(h: Harness, city: City, args: argparse.Namespace) -> list[d
                 "cpus": os.cpu_count(),
                 "server": h.describe(),
             }
+            if args.pg_statements:
+                line["pg_statements"] = _top_statements(h, ballots=max(1, figures["ballots"]))
             line["goal_met"] = _goal_met(line)
             print(json.dumps(line), flush=True)
             lines.append(line)
     return lines
+
+
+def _top_statements(h: Harness, *, ballots: int, top: int = 15) -> list[dict[str, Any]]:
+    """The statements the database spent most time on in the window (pg_stat_statements:
+    execution plus planning), per acknowledged ballot."""
+    rows = h.postgres.psql(
+        "SELECT calls, round((total_exec_time + total_plan_time)::numeric, 1), "
+        "round(total_plan_time::numeric, 1), left(regexp_replace(query, '\\s+', ' ', 'g'), 160) "
+        "FROM pg_stat_statements ORDER BY total_exec_time + total_plan_time DESC "
+        f"LIMIT {int(top)}"
+    )
+    found = []
+    for row in rows.splitlines():
+        calls, total_ms, plan_ms, query = row.split("|", 3)
+        found.append(
+            {
+                "calls_per_ballot": round(int(calls) / ballots, 2),
+                "ms_per_ballot": round(float(total_ms) / ballots, 3),
+                "plan_ms_per_ballot": round(float(plan_ms) / ballots, 3),
+                "query": query,
+            }
+        )
+    return found
 
 
 def _cpu_per_ballot(
@@ -268,6 +295,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--profile", type=int, default=30, help="casts profiled in-process after (0: none)"
     )
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (logs)")
+    parser.add_argument(
+        "--pg-statements",
+        action="store_true",
+        help="load pg_stat_statements and print each level's top statements",
+    )
     args = parser.parse_args(argv)
     args.levels = [QUICK_LEVEL] if args.quick else [int(x) for x in args.levels.split(",") if x]
     if args.quick:
@@ -284,9 +316,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    with Harness(web_workers=args.web_workers, keep=args.keep) as h:
+    with Harness(
+        web_workers=args.web_workers, keep=args.keep, pg_statements=args.pg_statements
+    ) as h:
         h.start_servers()
         h.prepare_database()
+        if args.pg_statements:
+            h.postgres.psql("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
         # The workers boot (slow on a busy machine) while this process seeds the city.
         h.stack.start()
         h.django_setup()
