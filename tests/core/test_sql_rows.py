@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from budgets.models import Project
 from core.models import Phase, PhaseKind
-from core.sql_rows import ModelColumns, converted, quoted, string_agg
+from core.sql_rows import ModelColumns, converted, insert_rows, quoted, string_agg
 from participation.models import Resident
 from participation.services.participation_record import (
     processes_live_ids,
@@ -21,7 +21,7 @@ from participation.services.participation_record import (
     processes_live_parse,
     processes_live_sql,
 )
-from tests.factories import PhaseFactory, ProjectFactory, ResidentFactory
+from tests.factories import PhaseFactory, ProcessFactory, ProjectFactory, ResidentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -106,3 +106,26 @@ def test_live_processes_in_sql_agree_with_the_orm() -> None:
         listed = cursor.fetchone()[0]
     assert processes_live_parse(listed) == processes_live_ids()
     assert processes_live_ids() == sorted([ideas.process_id, voting.process_id])
+
+
+def test_inserted_rows_read_back_as_saved_by_the_orm() -> None:
+    when = dt.datetime(2027, 3, 2, 10, 30, 0, 250000, tzinfo=dt.UTC)
+    keys = insert_rows(
+        connection,
+        Phase,
+        ["process", "kind", "starts_at", "ends_at"],
+        [
+            [ProcessFactory().pk, PhaseKind.VOTING, when, when + dt.timedelta(days=1)],
+            [ProcessFactory().pk, PhaseKind.IDEAS, when, when + dt.timedelta(days=2)],
+        ],
+        returning_pk=True,
+    )
+    assert len(keys) == 2
+    first, second = (Phase.objects.get(pk=key) for key in keys)
+    assert (first.kind, first.starts_at, first.ends_at) == (
+        PhaseKind.VOTING,
+        when,
+        when + dt.timedelta(days=1),
+    )
+    assert second.kind == PhaseKind.IDEAS and second.ends_at == when + dt.timedelta(days=2)
+    assert insert_rows(connection, Phase, ["process", "kind"], []) == []
