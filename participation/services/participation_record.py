@@ -165,7 +165,7 @@ def participation_record_live(
     live_ids: Iterable[int] | None = None,
 ) -> None:
     """Record an act that belongs to no one process for every process going on
-    (``live_ids``, when the caller read them already with ``processes_live_listed``)."""
+    (``live_ids``, when the caller read them already with ``processes_live_sql``)."""
     if isinstance(resident, Resident) and phone_is_test(resident.phone_e164):
         return
     participation_record_many(
