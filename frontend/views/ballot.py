@@ -94,6 +94,7 @@ def ballot(request: HttpRequest, slug: str) -> HttpResponse:
     voting_phase = process_phase(process, PhaseKind.VOTING)
     voting_state = voting_phase.state_at() if voting_phase is not None else None
     voting_open = voting_state == PhaseState.OPEN
+    needs_neighbourhood = resident.neighbourhood_id is None and process_has_local_pots(process)
     context: dict[str, Any] = {
         "process": process,
         "pots": [_pot_view(process, pot, parsed.values) for pot in pots],
@@ -103,9 +104,11 @@ def ballot(request: HttpRequest, slug: str) -> HttpResponse:
         "voting_open": voting_open,
         "voting_not_started": voting_state == PhaseState.UPCOMING,
         "has_voted": resident_has_voted(process, resident),
-        "needs_neighbourhood": resident.neighbourhood_id is None
-        and process_has_local_pots(process),
-        "neighbourhood_form": NeighbourhoodForm(auto_id="claim-%s"),
+        "needs_neighbourhood": needs_neighbourhood,
+        # Built only for the resident who is asked (a form copies its fields).
+        "neighbourhood_form": NeighbourhoodForm(auto_id="claim-%s")
+        if needs_neighbourhood
+        else None,
         "turnout": process_turnout(process) if voting_open else None,
         "live": live_config(process),
         "ballot_type": process.ballot_type,
