@@ -29,7 +29,7 @@ from django import template
 from django.core.signals import setting_changed
 from django.template.base import FilterExpression, Node, NodeList, Parser, Token
 from django.urls import get_script_prefix, get_urlconf
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 
 register = template.Library()
@@ -77,7 +77,8 @@ class LanguageStaticNode(Node):
             # The template (for its engine's settings), never the page's context.
             own.template = context.template
             own.template_name = context.template_name
-            text = mark_safe(self.nodelist.render(own))
+            # A node list renders to safe text already (escaped as it was rendered).
+            text = self.nodelist.render(own)
             if len(self.kept) >= _MAX_KEPT:
                 self.kept.clear()
             self.kept[key] = text

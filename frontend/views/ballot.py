@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accounts.session import (
@@ -142,9 +143,19 @@ def _pot_view(process: Process, pot: BallotPot, values: dict[int, int]) -> dict[
         "meter_max": max(pot.cap, chosen_total) if pot.cap is not None else None,
         "chosen_count": sum(1 for p in pot.projects if values.get(p.pk)),
         "points_total": sum(values.get(p.pk, 0) for p in pot.projects),
-        "ranks": range(1, rank_count + 1),
+        # Each row's words and link are made here, once, rather than by template tags
+        # on every row of every pot (the ballot's costliest part to render); the same
+        # messages as the template's, so the translations are the same.
+        "ranks": [(rank, _("Rank %(rank)s") % {"rank": rank}) for rank in range(1, rank_count + 1)],
         "rows": [
-            {"project": p, "field_id": field_id(process, p.pk), "value": values.get(p.pk, 0)}
+            {
+                "project": p,
+                "field_id": field_id(process, p.pk),
+                "value": values.get(p.pk, 0),
+                "number": _("No. %(code)s") % {"code": p.short_code},
+                "about": _("About project %(code)s") % {"code": p.short_code},
+                "url": reverse("frontend:project", args=[p.pk]),
+            }
             for p in pot.projects
         ],
     }
