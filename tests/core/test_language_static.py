@@ -73,11 +73,11 @@ def test_urls_follow_the_script_prefix() -> None:
 
 
 def test_a_change_of_settings_forgets_what_was_kept() -> None:
-    template = engines["django"].from_string(
-        LOAD
-        + "{% language_static %}{% get_available_languages as langs %}{{ langs|length }}"
+    source = (
+        "{% language_static %}{% get_available_languages as langs %}{{ langs|length }}"
         "{% endlanguage_static %}"
     )
+    template = engines["django"].from_string(LOAD + source)
     assert template.render({}) == "3"
     with override_settings(LANGUAGES=[("en", "English")]):
         assert template.render({}) == "1"
