@@ -168,12 +168,13 @@ def _confirmation(request: HttpRequest, process: Process, result: CastResult) ->
     receipts = [
         {
             "pot_name": r.pot_name,
-            "code": r.receipt,
             "display": receipt_display(r.receipt),
             "total_cost": r.total_cost,
             "remaining": r.remaining,
             "replaced_previous": r.replaced_previous,
-            "projects": list(r.projects),
+            "url": reverse("frontend:receipt", args=[r.receipt]),
+            # Each choice's number in words made here, as on the ballot's rows.
+            "projects": [(_("No. %(code)s") % {"code": code}, title) for code, title in r.projects],
         }
         for r in result.receipts
     ]
