@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -111,10 +112,11 @@ def process_neighbourhood_ids(process: Process) -> set[int]:
     """The neighbourhoods a process covers: those with a pot of their own. A process
     with none (only a city-wide pot, as an imported Pabulib election) covers no district
     on the map and has no split of money between neighbourhoods."""
+    # No ordering: a set needs none, and the pots' default order joins the process.
     return set(
-        Pot.objects.filter(process=process, neighbourhood__isnull=False).values_list(
-            "neighbourhood_id", flat=True
-        )
+        Pot.objects.filter(process=process, neighbourhood__isnull=False)
+        .order_by()
+        .values_list("neighbourhood_id", flat=True)
     )
 
 
@@ -126,10 +128,21 @@ def process_covers(process: Process, neighbourhood_id: int | None) -> bool:
     return not covered or neighbourhood_id in covered
 
 
-def process_map_data(process: Process) -> dict[str, Any]:
+def process_map_data(
+    process: Process,
+    *,
+    projects: Iterable[Project] | None = None,
+    neighbourhood_ids: set[int] | None = None,
+) -> dict[str, Any]:
     """Everything the process map draws, as one JSON-safe dict (neighbourhood boundaries
-    and project points). Rendered with json_script, so the page needs no extra request."""
-    projects = [
+    and project points). Rendered with json_script, so the page needs no extra request.
+    A page that shows ``projects_on_ballot`` and ``process_neighbourhood_ids`` itself
+    passes what it read, so neither is read twice."""
+    if projects is None:
+        projects = projects_on_ballot(process)
+    if neighbourhood_ids is None:
+        neighbourhood_ids = process_neighbourhood_ids(process)
+    points = [
         {
             "id": p.pk,
             "code": p.short_code,
@@ -140,12 +153,12 @@ def process_map_data(process: Process) -> dict[str, Any]:
             "neighbourhood": p.neighbourhood.name if p.neighbourhood else None,
             "delivery": project_delivery_label(p),
         }
-        for p in projects_on_ballot(process)
+        for p in projects
         if p.lat is not None and p.lng is not None
     ]
     return {
-        "neighbourhoods": neighbourhoods_feature_collection(process_neighbourhood_ids(process)),
-        "projects": projects,
+        "neighbourhoods": neighbourhoods_feature_collection(neighbourhood_ids),
+        "projects": points,
     }
 
 
@@ -318,9 +331,15 @@ class BallotPot:
 
 def ballot_pots(process: Process, resident: Resident) -> list[BallotPot]:
     """The pots ``resident`` may vote in: city-wide and their own neighbourhood's."""
-    # One query: the pots come with their projects (a pot with none is not shown).
-    projects = projects_on_ballot(process).filter(
-        Q(pot__neighbourhood__isnull=True) | Q(pot__neighbourhood_id=resident.neighbourhood_id)
+    # One query: the pots come with their projects (a pot with none is not shown). A
+    # ballot shows no project's neighbourhood: only the pot is joined.
+    projects = (
+        projects_on_ballot(process)
+        .select_related(None)
+        .select_related("pot")
+        .filter(
+            Q(pot__neighbourhood__isnull=True) | Q(pot__neighbourhood_id=resident.neighbourhood_id)
+        )
     )
     pots: dict[int, Pot] = {}
     by_pot: dict[int, list[Project]] = {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from django.utils import timezone
@@ -13,6 +14,12 @@ def process_current_phase(process: Process, when: datetime | None = None) -> Pha
     """The open phase that started last (an idea box may stay open through the vote:
     then the vote is what the process is "in")."""
     return Phase.objects.filter(process=process).open_at(when).order_by("-starts_at").first()
+
+
+def phases_current(phases: Iterable[Phase], when: datetime) -> Phase | None:
+    """``process_current_phase`` over a process's phases already read (a page that needs
+    several answers about them reads them once)."""
+    return max((p for p in phases if p.is_open(when)), key=lambda p: p.starts_at, default=None)
 
 
 def process_phase(process: Process, kind: str) -> Phase | None:
@@ -29,6 +36,11 @@ def process_voting_opened(process: Process, when: datetime | None = None) -> boo
     voters see must not change under them (``budgets.services.process_edits``)."""
     now = when if when is not None else timezone.now()
     return Phase.objects.filter(process=process, kind=PhaseKind.VOTING, starts_at__lte=now).exists()
+
+
+def phases_voting_opened(phases: Iterable[Phase], when: datetime) -> bool:
+    """``process_voting_opened`` over a process's phases already read."""
+    return any(p.kind == PhaseKind.VOTING and p.starts_at <= when for p in phases)
 
 
 def processes_current_and_past(

@@ -235,6 +235,7 @@ def resident_has_voted(process: Process, resident: Resident) -> bool:
     choices): computed from the pseudonyms, only for the resident themself."""
     voters = [
         ballot_pseudonym(resident_id=resident.pk, pot_id=pot_id)
-        for pot_id in Pot.objects.filter(process=process).values_list("pk", flat=True)
+        # No ordering: the pots' default order joins the process for nothing here.
+        for pot_id in Pot.objects.filter(process=process).order_by().values_list("pk", flat=True)
     ]
     return Ballot.objects.filter(process=process, voter__in=voters).counted().exists()

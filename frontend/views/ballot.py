@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accounts.session import (
@@ -94,6 +95,7 @@ def ballot(request: HttpRequest, slug: str) -> HttpResponse:
     voting_phase = process_phase(process, PhaseKind.VOTING)
     voting_state = voting_phase.state_at() if voting_phase is not None else None
     voting_open = voting_state == PhaseState.OPEN
+    needs_neighbourhood = resident.neighbourhood_id is None and process_has_local_pots(process)
     context: dict[str, Any] = {
         "process": process,
         "pots": [_pot_view(process, pot, parsed.values) for pot in pots],
@@ -103,9 +105,11 @@ def ballot(request: HttpRequest, slug: str) -> HttpResponse:
         "voting_open": voting_open,
         "voting_not_started": voting_state == PhaseState.UPCOMING,
         "has_voted": resident_has_voted(process, resident),
-        "needs_neighbourhood": resident.neighbourhood_id is None
-        and process_has_local_pots(process),
-        "neighbourhood_form": NeighbourhoodForm(auto_id="claim-%s"),
+        "needs_neighbourhood": needs_neighbourhood,
+        # Built only for the resident who is asked (a form copies its fields).
+        "neighbourhood_form": NeighbourhoodForm(auto_id="claim-%s")
+        if needs_neighbourhood
+        else None,
         "turnout": process_turnout(process) if voting_open else None,
         "live": live_config(process),
         "ballot_type": process.ballot_type,
@@ -139,9 +143,19 @@ def _pot_view(process: Process, pot: BallotPot, values: dict[int, int]) -> dict[
         "meter_max": max(pot.cap, chosen_total) if pot.cap is not None else None,
         "chosen_count": sum(1 for p in pot.projects if values.get(p.pk)),
         "points_total": sum(values.get(p.pk, 0) for p in pot.projects),
-        "ranks": range(1, rank_count + 1),
+        # Each row's words and link are made here, once, rather than by template tags
+        # on every row of every pot (the ballot's costliest part to render); the same
+        # messages as the template's, so the translations are the same.
+        "ranks": [(rank, _("Rank %(rank)s") % {"rank": rank}) for rank in range(1, rank_count + 1)],
         "rows": [
-            {"project": p, "field_id": field_id(process, p.pk), "value": values.get(p.pk, 0)}
+            {
+                "project": p,
+                "field_id": field_id(process, p.pk),
+                "value": values.get(p.pk, 0),
+                "number": _("No. %(code)s") % {"code": p.short_code},
+                "about": _("About project %(code)s") % {"code": p.short_code},
+                "url": reverse("frontend:project", args=[p.pk]),
+            }
             for p in pot.projects
         ],
     }
@@ -154,12 +168,13 @@ def _confirmation(request: HttpRequest, process: Process, result: CastResult) ->
     receipts = [
         {
             "pot_name": r.pot_name,
-            "code": r.receipt,
             "display": receipt_display(r.receipt),
             "total_cost": r.total_cost,
             "remaining": r.remaining,
             "replaced_previous": r.replaced_previous,
-            "projects": list(r.projects),
+            "url": reverse("frontend:receipt", args=[r.receipt]),
+            # Each choice's number in words made here, as on the ballot's rows.
+            "projects": [(_("No. %(code)s") % {"code": code}, title) for code, title in r.projects],
         }
         for r in result.receipts
     ]

@@ -13,8 +13,9 @@ from budgets.selectors import (
 )
 from core.models import PhaseKind, Process
 from core.selectors import (
+    phases_current,
+    phases_voting_opened,
     process_current_phase,
-    process_voting_opened,
     processes_current_and_past,
 )
 from core.translated_order import translated_order
@@ -24,10 +25,6 @@ from frontend.turnout import process_turnout_by_channel
 from maps.models import Neighbourhood
 from participation.models import ProposalStatus
 from sms.backends import sms_is_demo_backend
-
-
-def _open_kinds(process: Process) -> set[str]:
-    return {phase.kind for phase in process.phases.all() if phase.is_open()}
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -78,28 +75,37 @@ def neighbourhood_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 def process_detail(request: HttpRequest, slug: str) -> HttpResponse:
     process = get_object_or_404(Process, slug=slug)
-    open_kinds = _open_kinds(process)
+    # The phases, the projects and the covered neighbourhoods are each read once and
+    # every answer the page needs is taken from them, at one instant.
+    now = timezone.now()
+    phases = list(process.phases.all())
+    open_kinds = {phase.kind for phase in phases if phase.is_open(now)}
+    projects = list(projects_on_ballot(process))
+    neighbourhood_ids = process_neighbourhood_ids(process)
     return render(
         request,
         "frontend/process_detail.html",
         {
             "process": process,
-            "phase": process_current_phase(process),
-            "projects": projects_on_ballot(process),
-            "map_data": process_map_data(process),
-            "ideas": proposals_with_support(process).order_by(
-                "-support_count", translated_order("title"), "pk"
-            )[:50],
+            "phase": phases_current(phases, now),
+            "projects": projects,
+            "map_data": process_map_data(
+                process, projects=projects, neighbourhood_ids=neighbourhood_ids
+            ),
+            # The list shows each idea's title and supporters only: no neighbourhood.
+            "ideas": proposals_with_support(process)
+            .select_related(None)
+            .order_by("-support_count", translated_order("title"), "pk")[:50],
             "ideas_open": PhaseKind.IDEAS in open_kinds,
             "voting_open": PhaseKind.VOTING in open_kinds,
             # From the day voting opens, and after it closes: paper ballots entered
             # after the vote count here as much as web and SMS ones.
             "turnout": process_turnout_by_channel(process)
-            if process_voting_opened(process)
+            if phases_voting_opened(phases, now)
             else None,
             "results_published": process.results_published_at is not None,
             # No neighbourhood pots (an imported election): no split to explain.
-            "has_neighbourhood_pots": bool(process_neighbourhood_ids(process)),
+            "has_neighbourhood_pots": bool(neighbourhood_ids),
             "live": live_config(process),
             "published": ProposalStatus.APPROVED,
             "sms_simulator": sms_is_demo_backend(),

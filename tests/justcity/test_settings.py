@@ -157,3 +157,18 @@ def test_development_defaults_to_openstreetmap() -> None:
     result = _manage("shell", "-c", _PRINT_TILES, DJANGO_ENV="development", MAP_TILES_URL=None)
     assert result.returncode == 0, result.stderr
     assert "tile.openstreetmap.org" in result.stdout
+
+
+_PRINT_LOADERS = (
+    "from django.template import engines; "
+    "print([type(loader).__module__ for loader in engines['django'].engine.template_loaders])"
+)
+
+
+def test_production_keeps_parsed_templates() -> None:
+    """DEBUG off, templates are parsed once per process (Django's cached loader, which
+    it uses while TEMPLATES names no loaders): a page never parses its templates again,
+    and what ``{% language_static %}`` keeps lives on those parsed templates."""
+    result = _manage("shell", "-c", _PRINT_LOADERS)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "['django.template.loaders.cached']"
