@@ -4,7 +4,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
@@ -24,7 +24,7 @@ from budgets.receipts import receipt_display
 from budgets.selectors import BallotPot, ballot_pots, process_turnout
 from budgets.services.ballots import BallotInvalid, CastResult, ballot_cast
 from core.models import BallotType, Channel, PhaseKind, PhaseState, Process
-from core.selectors import process_phase
+from core.selectors import process_or_404, process_phase
 from frontend.ballot_form import (
     BALLOT_FORM_ID,
     BallotInput,
@@ -54,7 +54,7 @@ def ballot(request: HttpRequest, slug: str) -> HttpResponse:
     fields. On success the confirmation is rendered as the POST response itself, not
     stored for a redirect: the receipt and choices must not sit in the session table
     next to the resident's id (that row would join identity to the ballot)."""
-    process = get_object_or_404(Process, slug=slug)
+    process = process_or_404(slug)
     # Approval ballots are read from the project ids alone: a cast that succeeds never
     # loads the ballot's pots, nor the resident before the cast (the service reads what
     # it needs, the resident under its lock, and returns them for the page).

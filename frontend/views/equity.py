@@ -9,11 +9,11 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from core.models import Process
+from core.selectors import process_or_404
 from equity.choropleth import Area, choropleth
 from equity.csv_tables import funnel_csv, participation_csv, representation_csv, scorecard_csv
 from equity.public import funnel_json, participation_json, scorecard_json
@@ -156,7 +156,7 @@ def _labelled_groups(scorecard: dict[str, Any]) -> dict[str, Any]:
 
 @require_GET
 def process_equity(request: HttpRequest, slug: str) -> HttpResponse:
-    process = get_object_or_404(Process, slug=slug)
+    process = process_or_404(slug)
     figures = process_participation(process)
     scorecard = _labelled_groups(scorecard_json(process_scorecard(process, figures=figures)))
     participation = participation_json(process, figures)
@@ -237,7 +237,7 @@ def _csv(text: str, filename: str) -> HttpResponse:
 
 @require_GET
 def scorecard_download(request: HttpRequest, slug: str) -> HttpResponse:
-    process = get_object_or_404(Process, slug=slug)
+    process = process_or_404(slug)
     return _csv(scorecard_csv([process_scorecard(process)]), f"{process.slug}-scorecard.csv")
 
 
@@ -248,20 +248,20 @@ def city_scorecards_download(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def participation_download(request: HttpRequest, slug: str) -> HttpResponse:
-    process = get_object_or_404(Process, slug=slug)
+    process = process_or_404(slug)
     body = participation_json(process, process_participation(process))
     return _csv(participation_csv(body), f"{process.slug}-participation.csv")
 
 
 @require_GET
 def representation_download(request: HttpRequest, slug: str) -> HttpResponse:
-    process = get_object_or_404(Process, slug=slug)
+    process = process_or_404(slug)
     body = scorecard_json(process_scorecard(process))
     return _csv(representation_csv(body["criteria"]), f"{process.slug}-representation.csv")
 
 
 @require_GET
 def funnel_download(request: HttpRequest, slug: str) -> HttpResponse:
-    process = get_object_or_404(Process, slug=slug)
+    process = process_or_404(slug)
     body = funnel_json(process, process_funnel(process))
     return _csv(funnel_csv(body), f"{process.slug}-funnel.csv")

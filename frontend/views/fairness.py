@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from budgets.fairness import PUBLISHED, NeighbourhoodFunds, process_fairness
 from budgets.tally import decimal_from_fraction
-from core.models import Process, TallyRule
+from core.models import TallyRule
+from core.selectors import process_or_404
 
 
 def _percent(value: object) -> float:
@@ -52,7 +53,7 @@ class PlaceRow:
 
 
 def fairness_page(request: HttpRequest, slug: str) -> HttpResponse:
-    process = get_object_or_404(Process, slug=slug)
+    process = process_or_404(slug)
     figures = process_fairness(process)
     if figures is None:
         raise Http404("results are not published")

@@ -4,15 +4,15 @@ from typing import Any
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.session import resident_from_request, resident_required, sign_in_url
-from core.models import Channel, PhaseKind, Process
-from core.selectors import process_phase_open
+from core.models import Channel, PhaseKind
+from core.selectors import process_or_404, process_phase_open
 from frontend.forms import CommentForm, FlagForm, ProposalForm, SummaryError, error_summary
 from frontend.live import live_config
 from frontend.selectors import (
@@ -69,7 +69,7 @@ _PROPOSAL_ERROR_FIELDS = {
 def propose(request: HttpRequest, slug: str) -> HttpResponse:
     """Propose an idea: a pin on the map (JavaScript fills lat/lng) or, without
     JavaScript, a neighbourhood and an address. proposal_submit locates the pin."""
-    process = get_object_or_404(Process, slug=slug)
+    process = process_or_404(slug)
     resident = resident_from_request(request)
     assert resident is not None
     ideas_open = process_phase_open(process, PhaseKind.IDEAS)

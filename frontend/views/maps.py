@@ -1,10 +1,10 @@
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 
 from budgets.selectors import process_neighbourhood_ids
-from core.models import Process
+from core.selectors import process_or_404
 from frontend.forms import MapFilterForm, error_summary
 from frontend.live import live_config
 from frontend.selectors import MAP_STATUSES, map_items
@@ -16,7 +16,7 @@ def process_map(request: HttpRequest, slug: str) -> HttpResponse:
     """The map of ideas and projects and, below it, the same items as a list: one GET
     form filters both, so keyboard and screen-reader users get exactly what the map
     shows. Unknown filter values are reported and ignored (400), never a 500."""
-    process = get_object_or_404(Process, slug=slug)
+    process = process_or_404(slug)
     covered = process_neighbourhood_ids(process)
     form = MapFilterForm(request.GET or None, auto_id="filter-%s", neighbourhood_ids=covered)
     filters = {"neighbourhood": "", "status": "", "kind": ""}

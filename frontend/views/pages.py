@@ -16,6 +16,7 @@ from core.selectors import (
     phases_current,
     phases_voting_opened,
     process_current_phase,
+    process_or_404,
     processes_current_and_past,
 )
 from core.translated_order import translated_order
@@ -74,7 +75,7 @@ def neighbourhood_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def process_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    process = get_object_or_404(Process, slug=slug)
+    process = process_or_404(slug)
     # The phases, the projects and the covered neighbourhoods are each read once and
     # every answer the page needs is taken from them, at one instant.
     now = timezone.now()
@@ -115,7 +116,7 @@ def process_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 def process_budget(request: HttpRequest, slug: str) -> HttpResponse:
     """How the money is split: the formula, each neighbourhood's weight and amount."""
-    process = get_object_or_404(Process, slug=slug)
+    process = process_or_404(slug)
     return render(
         request,
         "frontend/process_budget.html",

@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import translation
 
-from core.models import Process
+from core.selectors import process_or_404
 from frontend.print_sheets import paper_ballot_context
 from maps.models import Neighbourhood
 
@@ -16,7 +16,7 @@ LANGUAGES = {code for code, _name in settings.LANGUAGES}
 def paper_ballot(request: HttpRequest, slug: str) -> HttpResponse:
     """The printable paper ballot of a process, in the language chosen (``?lang=``, else
     the page's), for all budgets or one neighbourhood's (``?neighbourhood=``)."""
-    process = get_object_or_404(Process, slug=slug)
+    process = process_or_404(slug)
     neighbourhood = None
     if request.GET.get("neighbourhood"):
         neighbourhood = get_object_or_404(Neighbourhood, slug=request.GET["neighbourhood"])

@@ -14,6 +14,7 @@ from budgets.open_data import ExportNotPublished, projects_geojson, results_csv_
 from budgets.pabulib.db_export import PbExportRefused, pot_export_pabulib
 from budgets.results import PotResult, ProjectResult, process_results
 from core.models import Process
+from core.selectors import process_or_404
 from frontend.live import live_config
 from frontend.turnout import process_turnout_by_channel
 
@@ -57,7 +58,7 @@ def results(request: HttpRequest, slug: str) -> HttpResponse:
     """The published results: per pot, a bar per project (inline SVG, with the numbers
     and "Funded" in words beside it, so it reads without JavaScript or colour) and the
     sentence saying why it was or was not funded."""
-    process = get_object_or_404(Process, slug=slug)
+    process = process_or_404(slug)
     pot_results = published_results(process)
     return render(
         request,
@@ -84,7 +85,7 @@ def project_result(process: Process, project: Project) -> ProjectResult | None:
 
 def delivery(request: HttpRequest, slug: str) -> HttpResponse:
     """Delivery of the funded projects (implementation status and note)."""
-    process = get_object_or_404(Process, slug=slug)
+    process = process_or_404(slug)
     pot_results = published_results(process)
     funded: list[DeliveryRow] = []
     if pot_results is not None:
@@ -120,7 +121,7 @@ def _not_published() -> HttpResponse:
 
 def results_csv(request: HttpRequest, slug: str) -> HttpResponse:
     """The published results, one row per project and budget."""
-    process = get_object_or_404(Process, slug=slug)
+    process = process_or_404(slug)
     try:
         rows = list(results_csv_rows(process))
     except ExportNotPublished:
@@ -133,7 +134,7 @@ def results_csv(request: HttpRequest, slug: str) -> HttpResponse:
 
 def projects_geojson_download(request: HttpRequest, slug: str) -> HttpResponse:
     """The projects as GeoJSON, with funded and delivery status."""
-    process = get_object_or_404(Process, slug=slug)
+    process = process_or_404(slug)
     try:
         data = projects_geojson(process)
     except ExportNotPublished:
@@ -146,7 +147,7 @@ def projects_geojson_download(request: HttpRequest, slug: str) -> HttpResponse:
 def pot_pabulib_download(request: HttpRequest, slug: str, pot_id: int) -> HttpResponse:
     """One budget's election as a Pabulib .pb file (anonymous ballots; withheld for
     small budgets), for anyone to re-count."""
-    process = get_object_or_404(Process, slug=slug)
+    process = process_or_404(slug)
     pot = get_object_or_404(Pot, pk=pot_id, process=process)
     stream = io.StringIO(newline="")
     try:

@@ -12,13 +12,14 @@ import io
 from django import forms
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from accounts.voter_letters import LAYOUTS, voter_letters_html
 from core.models import Process
+from core.selectors import process_or_404
 from maps.models import Neighbourhood
 from participation.errors import ParticipationError
 from participation.services.voter_codes import MAX_CODES, voter_codes_issue
@@ -92,7 +93,7 @@ def _page(
 @require_http_methods(["GET", "POST"])
 def voter_codes(request: HttpRequest, slug: str) -> HttpResponse:
     """GET: the forms. POST: issue codes and download them as CSV, once."""
-    process = get_object_or_404(Process, slug=slug)
+    process = process_or_404(slug)
     printing = PrintForm(process=process, auto_id="print-%s")
     if request.method == "GET":
         return _page(request, process, IssueForm(process=process, auto_id="issue-%s"), printing)
@@ -125,7 +126,7 @@ def voter_codes(request: HttpRequest, slug: str) -> HttpResponse:
 @require_http_methods(["POST"])
 def voter_letters(request: HttpRequest, slug: str) -> HttpResponse:
     """Print-ready letters or a code sheet for the uploaded codes, in one language."""
-    process = get_object_or_404(Process, slug=slug)
+    process = process_or_404(slug)
     printing = PrintForm(request.POST, request.FILES, process=process, auto_id="print-%s")
     if not printing.is_valid():
         return _page(

@@ -20,7 +20,7 @@ from budgets.models import ImplementationStatus, Project
 from budgets.results import project_funded
 from budgets.selectors import projects_on_ballot
 from budgets.services.delivery import PHOTO_MAX_BYTES, UPDATE_PERMISSION, DeliveryError, Milestone
-from core.models import Process
+from core.selectors import process_or_404
 from sms.project_updates import project_delivery_update
 from staff.access import staff_permission_required
 
@@ -73,7 +73,7 @@ def _milestones(data: Any) -> tuple[list[Milestone], list[str]]:
 @require_http_methods(["GET"])
 def delivery_projects(request: HttpRequest, slug: str) -> HttpResponse:
     """The funded projects of a published process, each with its delivery so far."""
-    process = get_object_or_404(Process, slug=slug)
+    process = process_or_404(slug)
     projects = [p for p in projects_on_ballot(process) if project_funded(p)]
     return render(request, "staff/delivery_list.html", {"process": process, "projects": projects})
 

@@ -18,7 +18,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.middleware.csrf import rotate_token
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
@@ -37,6 +37,7 @@ from budgets.services.paper import (
     paper_voter_ready,
 )
 from core.models import BallotType, Process
+from core.selectors import process_or_404
 from participation.models import Resident
 from staff.access import KIOSK_GRANT, kiosk_permission_required, staff_permission_required
 
@@ -101,7 +102,7 @@ def _voter(request: HttpRequest) -> Resident | None:
 @require_http_methods(["GET", "POST"])
 def kiosk_start_for(request: HttpRequest, slug: str) -> HttpResponse:
     """A poll worker turns this browser into a kiosk for ``slug`` (signing out)."""
-    process = get_object_or_404(Process, slug=slug)
+    process = process_or_404(slug)
     if request.method == "GET":
         return _page(request, "staff/kiosk_open.html", {"process": process})
     kiosk_open(process=process, actor=request.user)

@@ -10,7 +10,7 @@ from typing import Any
 
 from django import forms
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -30,6 +30,7 @@ from budgets.services.paper import (
     paper_marks,
 )
 from core.models import BallotType, Process
+from core.selectors import process_or_404
 from maps.models import Neighbourhood
 from staff.access import staff_permission_required
 
@@ -177,7 +178,7 @@ def _render(
 def paper_entry(request: HttpRequest, slug: str) -> HttpResponse:
     """GET: the empty screen. POST: enter the ballot (or, with ``check``, only show
     the totals), then an empty screen for the next one."""
-    process = get_object_or_404(Process, slug=slug)
+    process = process_or_404(slug)
     data = _screen_data(process)
     form = EntryForm(request.POST or None, process=process, auto_id="entry-%s")
     errors: list[str] = []
@@ -227,7 +228,7 @@ def paper_entry(request: HttpRequest, slug: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def paper_void(request: HttpRequest, slug: str) -> HttpResponse:
     """A supervisor voids a voter's paper entry, so it can be entered again."""
-    process = get_object_or_404(Process, slug=slug)
+    process = process_or_404(slug)
     form = VoidForm(request.POST or None, auto_id="void-%s")
     errors: list[str] = []
     voided = 0

@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,7 +27,7 @@ from budgets.services.results import (
     voting_close,
 )
 from core.models import PhaseKind, PhaseState, Process
-from core.selectors import process_phase
+from core.selectors import process_or_404, process_phase
 from staff.access import staff_permission_required
 
 STEPS = ("close", "count", "publish", "unpublish", "override")
@@ -36,7 +36,7 @@ STEPS = ("close", "count", "publish", "unpublish", "override")
 @staff_permission_required(PUBLISH_PERMISSION)
 @require_http_methods(["GET"])
 def results_walkthrough(request: HttpRequest, slug: str) -> HttpResponse:
-    process = get_object_or_404(Process, slug=slug)
+    process = process_or_404(slug)
     voting = process_phase(process, PhaseKind.VOTING)
     state = voting.state_at() if voting else None
     closed = state == PhaseState.CLOSED
@@ -101,7 +101,7 @@ def _override(request: HttpRequest, process: Process) -> None:
 def results_step(request: HttpRequest, slug: str, step: str) -> HttpResponse:
     if step not in STEPS:
         raise Http404
-    process = get_object_or_404(Process, slug=slug)
+    process = process_or_404(slug)
     try:
         if step == "close":
             voting_close(process=process, actor=request.user)

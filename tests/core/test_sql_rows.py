@@ -9,10 +9,12 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection, models
+from django.http import Http404
 from django.utils import timezone
 
 from budgets.models import Project
-from core.models import Phase, PhaseKind
+from core.models import Phase, PhaseKind, Process
+from core.selectors import process_or_404
 from core.sql_rows import ModelColumns, converted, insert_rows, quoted, string_agg
 from participation.models import Resident
 from participation.services.participation_record import (
@@ -129,3 +131,11 @@ def test_inserted_rows_read_back_as_saved_by_the_orm() -> None:
     )
     assert second.kind == PhaseKind.IDEAS and second.ends_at == when + dt.timedelta(days=2)
     assert insert_rows(connection, Phase, ["process", "kind"], []) == []
+
+
+def test_process_or_404_reads_the_process_as_the_orm_does() -> None:
+    process = ProcessFactory(title_es="Presupuesto", max_total_cost=Decimal("250000.00"))
+    found = process_or_404(process.slug)
+    assert _fields(found) == _fields(Process.objects.get(pk=process.pk))
+    with pytest.raises(Http404):
+        process_or_404("no-such-process")
