@@ -464,8 +464,9 @@ class Stack:
         return path.read_text(errors="replace")[-chars:] if path.exists() else ""
 
 
-def group_pids(pgid: int) -> list[int]:
-    pids = []
+def _process_fields() -> Iterator[tuple[int, list[str]]]:
+    """Every process's pid and the fields of its /proc stat after the parenthesised
+    command (state ppid pgrp ... utime stime ...)."""
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -473,11 +474,11 @@ def group_pids(pgid: int) -> list[int]:
             stat = (entry / "stat").read_text()
         except OSError:
             continue
-        # Fields after the parenthesised command: state ppid pgrp ...
-        fields = stat[stat.rfind(")") + 2 :].split()
-        if len(fields) > 2 and int(fields[2]) == pgid:
-            pids.append(int(entry.name))
-    return pids
+        yield int(entry.name), stat[stat.rfind(")") + 2 :].split()
+
+
+def group_pids(pgid: int) -> list[int]:
+    return [pid for pid, fields in _process_fields() if len(fields) > 2 and int(fields[2]) == pgid]
 
 
 _TICK = os.sysconf("SC_CLK_TCK")
@@ -494,17 +495,9 @@ def _cpu_s(pid: int) -> float:
 
 
 def _children(parent: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        if int(stat[stat.rfind(")") + 2 :].split()[1]) == parent:
-            found.append(int(entry.name))
-    return found
+    return [
+        pid for pid, fields in _process_fields() if len(fields) > 1 and int(fields[1]) == parent
+    ]
 
 
 def cpu_seconds(h: Harness) -> dict[str, float]:
