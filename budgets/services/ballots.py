@@ -237,8 +237,7 @@ def ballot_cast(
       lock with the pots and voting window, the projects with the earlier ballots, then
       one statement per table written; with ``resident_locked`` and a process that
       carries its frame (``cast_frame_attach``), no lock and no frame read); the
-      result carries
-      everything a confirmation shows.
+      result carries everything a confirmation shows.
     - Side effects (turnout event) are scheduled on commit only, and sent off the
       request path (core.live).
     """
@@ -441,8 +440,17 @@ def _when(moment: datetime) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
 
 
-_BALLOT_FIELDS = ["process_id", "pot_id", "voter", "channel", "receipt", "cast_at"]
-_BALLOT_FIELDS += ["voided_at", "test"]
+# The columns a new ballot is inserted with (its id comes back from the INSERT).
+_BALLOT_FIELDS = [
+    "process_id",
+    "pot_id",
+    "voter",
+    "channel",
+    "receipt",
+    "cast_at",
+    "voided_at",
+    "test",
+]
 
 
 def _replace_in_place(
