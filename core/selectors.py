@@ -13,15 +13,19 @@ from core.models import Phase, PhaseKind, PhaseState, Process
 from core.sql_rows import ModelColumns, quoted
 
 
+def _now(when: datetime | None) -> datetime:
+    return when if when is not None else timezone.now()
+
+
 def process_current_phase(process: Process, when: datetime | None = None) -> Phase | None:
     """The open phase that started last (an idea box may stay open through the vote:
     then the vote is what the process is "in")."""
-    return Phase.objects.filter(process=process).open_at(when).order_by("-starts_at").first()
+    return phases_current(Phase.objects.filter(process=process), _now(when))
 
 
 def phases_current(phases: Iterable[Phase], when: datetime) -> Phase | None:
     """``process_current_phase`` over a process's phases already read (a page that needs
-    several answers about them reads them once)."""
+    several answers about them reads them once): the rule's one home."""
     return max((p for p in phases if p.is_open(when)), key=lambda p: p.starts_at, default=None)
 
 
@@ -37,12 +41,13 @@ def process_phase_open(process: Process, kind: str, when: datetime | None = None
 def process_voting_opened(process: Process, when: datetime | None = None) -> bool:
     """Whether voting has opened (now or earlier): from then on the phases and pots
     voters see must not change under them (``budgets.services.process_edits``)."""
-    now = when if when is not None else timezone.now()
-    return Phase.objects.filter(process=process, kind=PhaseKind.VOTING, starts_at__lte=now).exists()
+    voting = Phase.objects.filter(process=process, kind=PhaseKind.VOTING)
+    return phases_voting_opened(voting, _now(when))
 
 
 def phases_voting_opened(phases: Iterable[Phase], when: datetime) -> bool:
-    """``process_voting_opened`` over a process's phases already read."""
+    """``process_voting_opened`` over a process's phases already read: the rule's one
+    home."""
     return any(p.kind == PhaseKind.VOTING and p.starts_at <= when for p in phases)
 
 
