@@ -15,6 +15,13 @@ from core.sql_rows import quoted
 
 
 class SessionStore(DatabaseSessionStore):
+    def _validate_session_key(self, key: str | None) -> bool:
+        """Keys this site makes are letters and digits (Django's 32 of them); any other
+        cookie value is no session, dropped before a query (a NUL byte, which no
+        PostgreSQL text can hold, was a 500)."""
+        # Django's own check is "at least 8 characters".
+        return bool(key and len(key) >= 8 and key.isascii() and key.isalnum())
+
     def _get_session_from_db(self) -> Any:
         """The live row of this session key (not expired), or None: as Django's, which
         also forgets the key when there is no such row."""

@@ -42,3 +42,11 @@ def test_an_expired_or_unknown_session_loads_empty_and_forgets_its_key() -> None
     unknown = SessionStore(session_key="x" * 32)
     assert "resident_id" not in unknown
     assert unknown.session_key is None
+
+
+@pytest.mark.parametrize("cookie", ["abcdefgh\x00ijklmnop", "abcdefgh'; --x", "é" * 32])
+def test_a_malformed_session_cookie_is_no_session_not_an_error(client, cookie: str) -> None:  # type: ignore[no-untyped-def]
+    client.cookies[settings.SESSION_COOKIE_NAME] = cookie
+    response = client.get("/", HTTP_HOST="testserver")
+    assert response.status_code == 200
+    assert SessionStore(session_key=cookie).session_key is None
