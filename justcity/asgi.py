@@ -3,19 +3,22 @@ with uvicorn workers in production (the Procfile's ``web``), by daphne for ``mak
 
 import os
 
-from django.core.asgi import get_asgi_application
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "justcity.settings")
 # Django must be set up before anything imports models (the routing does).
-django_asgi_app = get_asgi_application()
+django.setup(set_prefix=False)
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.conf import settings  # noqa: E402
 
+from justcity.asgi_handler import OneThreadASGIHandler  # noqa: E402
 from justcity.request_limit import ConcurrencyLimit  # noqa: E402
 from justcity.routing import websocket_urlpatterns  # noqa: E402
+
+django_asgi_app = OneThreadASGIHandler(threads=settings.WEB_THREADS)
 
 application = ProtocolTypeRouter(
     {

@@ -3,8 +3,8 @@ several uvicorn worker processes, each serving HTTP and websockets.
 
 Every value comes from the environment (docs/deploy.md lists them):
 
-- ``WEB_CONCURRENCY``: worker processes. Default ``2 x cores + 1``: Django serves sync
-  views one at a time per process, and a worker waiting on PostgreSQL leaves its core
+- ``WEB_CONCURRENCY``: worker processes. Default ``2 x cores + 1``: Python runs one
+  thread at a time per process, and a worker waiting on PostgreSQL leaves its core
   idle, so more processes than cores keep the cores busy (measured on the 2-core
   reference machine with ``python -m bench.load``: see docs/deploy.md).
 - ``PORT`` / ``WEB_BIND``: where to listen (``127.0.0.1:8000``; behind the proxy).

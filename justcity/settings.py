@@ -253,6 +253,11 @@ WEB_QUEUE_TIMEOUT = env_float("WEB_QUEUE_TIMEOUT", 2.0)
 RETRY_AFTER_SECONDS = env_int("RETRY_AFTER_SECONDS", 5)
 if WEB_MAX_CONCURRENT < 1:
     raise ImproperlyConfigured(f"WEB_MAX_CONCURRENT must be at least 1, got {WEB_MAX_CONCURRENT}")
+# Threads per worker process that run Django (justcity.asgi_handler): one per pooled
+# database connection, since a request holds one from start to finish.
+WEB_THREADS = env_int("WEB_THREADS", DB_POOL_MAX_SIZE or 4)
+if WEB_THREADS < 1:
+    raise ImproperlyConfigured(f"WEB_THREADS must be at least 1, got {WEB_THREADS}")
 
 # --- posting limits ---------------------------------------------------------------------
 # Ideas and comments one resident may post per hour, on every channel together
