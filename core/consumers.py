@@ -6,6 +6,7 @@ import functools
 import logging
 from typing import Any
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
@@ -50,6 +51,17 @@ class ProcessEventsConsumer(AsyncJsonWebsocketConsumer):
         self._backoff = Backoff(base=1.0, cap=REJOIN_CAP_S)
         with contextlib.suppress(StopConsumer):
             await await_many_dispatch([receive, self._next_event], self.dispatch)
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        # As channels' AsyncConsumer.dispatch without its close_old_connections() hop to a
+        # thread before every message: only connect() reads the database, through
+        # database_sync_to_async, which tidies the connections itself. Each live event
+        # reaches every open socket, so that hop was one thread round trip per socket
+        # per event (py-spy on a web worker during ``python -m bench.load``).
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def connect(self) -> None:
         process_id = self.scope["url_route"]["kwargs"]["process_id"]

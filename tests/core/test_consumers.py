@@ -172,3 +172,28 @@ def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+async def test_a_live_event_is_relayed_without_a_trip_to_a_thread(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Every event reaches every open socket: channels' stock dispatch sends each one
+    through close_old_connections() in a thread first. Ours relays it on the loop."""
+    import channels.consumer
+
+    hops: list[str] = []
+
+    async def spy() -> None:
+        hops.append("close_old_connections")
+
+    monkeypatch.setattr(channels.consumer, "aclose_old_connections", spy)
+    process = await sync_to_async(ProcessFactory)()
+    communicator = WebsocketCommunicator(
+        application, f"/ws/processes/{process.pk}/", headers=[(b"origin", b"http://127.0.0.1")]
+    )
+    connected, _ = await communicator.connect()
+    assert connected
+    for n in range(3):
+        await sync_to_async(broadcast)(process.pk, {"kind": "turnout", "data": {"ballots": n}})
+        event = await communicator.receive_json_from(timeout=5)
+        assert event["data"] == {"ballots": n}
+    await communicator.disconnect()
+    assert hops == []
