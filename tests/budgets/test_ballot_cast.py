@@ -228,8 +228,11 @@ def test_turnout_event_is_scheduled_on_commit(
     voting_process, django_capture_on_commit_callbacks, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
     sent = []
-    monkeypatch.setattr("core.live.broadcast", lambda pid, event: sent.append((pid, event)))
     resident = ResidentFactory()
+    # Events already queued (earlier tests, the fixtures) leave first: the dispatcher is
+    # one per process, and one still held could be built before this cast commits.
+    live_events_wait()
+    monkeypatch.setattr("core.live.broadcast", lambda pid, event: sent.append((pid, event)))
     with django_capture_on_commit_callbacks(execute=True):
         cast(resident, voting_process, 1)
     live_events_wait()  # with Redis, events leave on the live thread
