@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import logging
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
@@ -35,6 +36,8 @@ from django.core.handlers import base
 from django.core.handlers.asgi import ASGIHandler, get_script_prefix
 from django.http import HttpResponseBase
 from django.urls import set_script_prefix
+
+logger = logging.getLogger(__name__)
 
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[Any]]
@@ -81,7 +84,12 @@ class OneThreadASGIHandler(ASGIHandler):
             if not response.streaming:
                 # The content is in memory: close now, in the thread that holds the
                 # database connection (request_finished gives it back to the pool).
-                response.close()
+                # Django's handler closes after sending, so a failure there never cost
+                # the client its answer (a ballot's receipt); nor may it here.
+                try:
+                    response.close()
+                except Exception:
+                    logger.exception("closing the response failed; it is sent all the same")
             return response
 
     def _stream(

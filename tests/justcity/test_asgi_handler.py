@@ -104,6 +104,21 @@ def test_a_bug_in_a_view_is_a_500_page(handler) -> None:  # type: ignore[no-unty
     assert len(finished) == 1
 
 
+def test_a_failure_while_closing_still_sends_the_answer(handler) -> None:  # type: ignore[no-untyped-def]
+    made, _finished = handler
+
+    def broken_cleanup(**kwargs: object) -> None:
+        raise RuntimeError("the pool is gone")
+
+    signals.request_finished.connect(broken_cleanup)
+    try:
+        sent = _call(made, _scope("/plain/"))
+    finally:
+        signals.request_finished.disconnect(broken_cleanup)
+    assert sent[0]["status"] == 200
+    assert b"".join(m.get("body", b"") for m in sent[1:]) == b"posted="
+
+
 def test_http_only() -> None:
     made = OneThreadASGIHandler(threads=1)
     with pytest.raises(ValueError, match="websocket"):
