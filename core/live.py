@@ -17,7 +17,10 @@ Events given a ``coalesce`` key (turnout) are sent at most once per
 ``LIVE_BATCH_SECONDS`` per group and key: the first after a quiet interval goes at
 once; later ones wait out the rest of the interval, and only the latest of them is
 built and sent. A hundred ballots in one second cost one or two turnout counts and
-sends, not a hundred. Events without a key (a comment, results published, a moderation
+sends, not a hundred. The interval is shared by every process on the Redis channel
+layer (``claim_interval``): each web worker has a dispatcher of its own, and without
+the claim five workers sent five turnouts a second, each one a count and a delivery
+to every open socket. Events without a key (a comment, results published, a moderation
 change) never wait: they are sent as they come, in the order they were submitted. A
 turnout is built when it is sent, from the committed state, so being sent after a
 later comment never makes it stale.
@@ -42,6 +45,7 @@ from typing import Any, TypedDict
 
 from asgiref.sync import async_to_sync
 from channels.layers import InMemoryChannelLayer, get_channel_layer
+from channels_redis.core import RedisChannelLayer
 from django.conf import settings
 from django.db import connections, transaction
 
@@ -108,6 +112,42 @@ def broadcast_to_group(group: str, event: LiveEvent) -> bool:
     return True
 
 
+# SET the slot's key if no process holds it (for the interval), else how long the
+# holder's interval has left: one round trip either way.
+_CLAIM_SCRIPT = """
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 0 end
+local left = redis.call('PTTL', KEYS[1])
+if left < 1 then return 1 end
+return left
+"""
+
+
+def claim_interval(loop: asyncio.AbstractEventLoop, group: str, key: str, seconds: float) -> float:
+    """Claim the next ``seconds`` of a coalesced slot for this process, across every
+    process on the channel layer's Redis. 0.0: claimed, send now. Otherwise the seconds
+    left of the interval another process claimed, which sends (and builds) its own
+    event. Run on ``loop``, the live thread's. Layers without Redis have no other
+    process: always claimed. A Redis that
+    fails or hangs (bounded by ``LIVE_REDIS_TIMEOUT``) counts as claimed: the send
+    that follows fails and is logged, as every send does then."""
+    layer = get_channel_layer()
+    if seconds <= 0 or not isinstance(layer, RedisChannelLayer):
+        return 0.0
+
+    async def claim() -> float:
+        connection = layer.connection(layer.consistent_hash(group))
+        left = await connection.eval(
+            _CLAIM_SCRIPT, 1, f"{layer.prefix}:live:{group}:{key}", os.getpid(), int(seconds * 1000)
+        )
+        return int(left) / 1000
+
+    try:
+        return loop.run_until_complete(asyncio.wait_for(claim(), settings.LIVE_REDIS_TIMEOUT))
+    except Exception as exc:
+        logger.info("live interval of %s not claimed: %r", group, exc)
+        return 0.0
+
+
 Deliver = Callable[[LiveEvent], bool]
 # A group and a coalesce key: the events sent at most once per LIVE_BATCH_SECONDS.
 Slot = tuple[str, str]
@@ -130,6 +170,9 @@ class _Held:
     deliver: Deliver
     due: float
     events: int
+    # When the latest of them was held (after its commit): a build that starts later
+    # counts it.
+    latest: float
 
 
 class LiveDispatcher:
@@ -151,6 +194,8 @@ class LiveDispatcher:
         self.dropped = 0
         self.sent = 0
         self.failed = 0
+        # Coalesced events left to another process's send (``claim_interval``).
+        self.merged = 0
         self.loop = asyncio.new_event_loop()
         # Submitted events not yet sent or given up (a held one counts until it is sent).
         self._unfinished = 0
@@ -224,28 +269,44 @@ class LiveDispatcher:
             return None
 
     def _hold(self, slot: Slot, event: EventSource, deliver: Deliver) -> None:
+        now = time.monotonic()
         held = self._held.get(slot)
         if held is not None:
             held.event, held.deliver = event, deliver
             held.events += 1
+            held.latest = now
             return
         # Due one interval after the slot's last send: at once after a quiet interval.
         due = self._last_sent.get(slot, -math.inf) + settings.LIVE_BATCH_SECONDS
-        self._held[slot] = _Held(event=event, deliver=deliver, due=due, events=1)
+        self._held[slot] = _Held(event=event, deliver=deliver, due=due, events=1, latest=now)
 
     def _send_due(self) -> int:
         """Send the held events that are due; how many submitted events they stood for."""
         now = time.monotonic()
         due = [slot for slot, held in self._held.items() if held.due <= now]
         handled = 0
+        interval = settings.LIVE_BATCH_SECONDS
         for slot in due:
-            held = self._held.pop(slot)
+            held = self._held[slot]
+            asked = time.monotonic()
+            left = claim_interval(self.loop, slot[0], slot[1], interval)
+            if left > 0:
+                # Another process holds the interval. Claimed after the latest event
+                # here was held, its event (built after its claim) already counts all
+                # of them: nothing to send. Claimed before: try again when it ends.
+                if asked - (interval - left) > held.latest:
+                    del self._held[slot]
+                    self.merged += 1
+                    handled += held.events
+                else:
+                    held.due = asked + left
+                continue
+            del self._held[slot]
             self._last_sent[slot] = now
             self._send(slot[0], held.event, held.deliver)
             handled += held.events
         if due:
             # A slot last sent an interval ago no longer holds its next event back.
-            interval = settings.LIVE_BATCH_SECONDS
             self._last_sent = {s: t for s, t in self._last_sent.items() if t + interval > now}
         return handled
 

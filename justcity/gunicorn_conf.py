@@ -46,7 +46,10 @@ def post_worker_init(worker: object) -> None:
     """Warm the worker before it takes traffic: import every view (the URLconf), load
     each language's catalogue and read the migrations on disk. A cold worker's first
     requests otherwise pay for seconds of imports, and under load one took longer than
-    Twilio's 15 s webhook limit (``python -m bench.drills``)."""
+    Twilio's 15 s webhook limit (``python -m bench.drills``). The channel layer (redis'
+    client library, imported by a worker's first websocket: 7% of the web workers' CPU
+    in a 20 s ``bench.load`` level) and psycopg's pool are built here too."""
+    from channels.layers import get_channel_layer
     from django.conf import settings
     from django.urls import get_resolver
     from django.utils import translation
@@ -59,4 +62,7 @@ def post_worker_init(worker: object) -> None:
         with translation.override(code):
             translation.gettext("Vote")
     import_string(settings.SMS_BACKEND)  # the gateway's client library (twilio)
+    get_channel_layer()  # no connection yet: channels_redis connects on first use
+    if settings.DATABASES["default"].get("OPTIONS", {}).get("pool"):
+        import psycopg_pool  # noqa: F401 - Django imports it on the first connection
     migrations_on_disk()

@@ -109,6 +109,26 @@ def _sms_to_locmem(settings: pytest.FixtureRequest) -> Iterator[None]:
 
 
 @pytest.fixture
+def redis_layer_down(settings: Any) -> Iterator[None]:
+    """The production channel layer (channels_redis), pointed at a closed port: Redis
+    down. Layers built before or during the test are forgotten on both sides."""
+    from channels.layers import channel_layers
+
+    from core.live import live_events_wait
+
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": ["redis://127.0.0.1:1/0"]},
+        }
+    }
+    channel_layers.backends.clear()
+    yield
+    live_events_wait()
+    channel_layers.backends.clear()
+
+
+@pytest.fixture
 def on_postgres() -> bool:
     return _on_postgres()
 

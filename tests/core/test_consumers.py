@@ -89,30 +89,20 @@ async def test_foreign_origin_is_refused() -> None:
 
 
 async def test_socket_accepted_with_live_updates_paused_when_the_channel_layer_is_down(
-    settings,
-) -> None:  # type: ignore[no-untyped-def]
+    redis_layer_down: None,
+) -> None:
     """Redis unreachable (a closed port): the socket opens all the same and says that
     live updates are paused; the page's own content never depended on it."""
-    settings.CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": ["redis://127.0.0.1:1/0"]},
-        }
-    }
-    channel_layers.backends.clear()
-    try:
-        process = await sync_to_async(ProcessFactory)()
-        communicator = WebsocketCommunicator(
-            application, f"/ws/processes/{process.pk}/", headers=[(b"origin", b"http://127.0.0.1")]
-        )
-        connected, _ = await communicator.connect(timeout=10)
-        assert connected
-        assert await communicator.receive_json_from(timeout=5) == {"type": "status", "live": False}
-        await communicator.send_json_to({"type": "ping"})
-        assert await communicator.receive_json_from(timeout=5) == {"type": "pong"}
-        await communicator.disconnect()
-    finally:
-        channel_layers.backends.clear()
+    process = await sync_to_async(ProcessFactory)()
+    communicator = WebsocketCommunicator(
+        application, f"/ws/processes/{process.pk}/", headers=[(b"origin", b"http://127.0.0.1")]
+    )
+    connected, _ = await communicator.connect(timeout=10)
+    assert connected
+    assert await communicator.receive_json_from(timeout=5) == {"type": "status", "live": False}
+    await communicator.send_json_to({"type": "ping"})
+    assert await communicator.receive_json_from(timeout=5) == {"type": "pong"}
+    await communicator.disconnect()
 
 
 @pytest.mark.redis

@@ -9,6 +9,8 @@ use a private redis-server on its own port, killed and frozen for real."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
 import itertools
 import shutil
 import time
@@ -24,8 +26,11 @@ from django.db import connections
 
 from bench.harness import PrivateRedis, free_port
 from core.live import (
+    Deliver,
+    LiveDispatcher,
     LiveEvent,
     broadcast_on_commit,
+    broadcast_to_group,
     live_dispatcher,
     live_events_wait,
     process_group,
@@ -339,3 +344,86 @@ def test_sending_resumes_after_redis_is_killed_or_frozen(
     _announce(django_capture_on_commit_callbacks, process_id, _comment(5))
     assert live_events_wait(10)
     assert _received(redis_layer, channel) == _comment(5)
+
+
+def _receive_all(layer: Any, channel: str, *, quiet: float) -> list[LiveEvent]:
+    """Every event on ``channel`` until none comes for ``quiet`` seconds."""
+
+    async def receive() -> list[LiveEvent]:
+        got = []
+        with contextlib.suppress(TimeoutError):
+            while True:
+                message = await asyncio.wait_for(layer.receive(channel), quiet)
+                got.append(message["event"])
+        return got
+
+    events: list[LiveEvent] = async_to_sync(receive)()
+    return events
+
+
+@dataclass
+class TwoWorkers:
+    """Two web workers' dispatchers (each worker process has its own) on one Redis,
+    and a listener on the group they send to."""
+
+    group: str
+    channel: str
+    first: LiveDispatcher
+    second: LiveDispatcher
+    deliver: Deliver
+
+
+@pytest.fixture
+def two_workers(redis_layer: Any, settings: Any) -> TwoWorkers:
+    settings.LIVE_BATCH_SECONDS = 0.5
+    group = process_group(next(_process_ids))
+    return TwoWorkers(
+        group=group,
+        channel=_listen(redis_layer, group),
+        first=LiveDispatcher(),
+        second=LiveDispatcher(),
+        deliver=functools.partial(broadcast_to_group, group),
+    )
+
+
+@pytest.mark.redis
+def test_the_turnout_interval_is_shared_by_every_process_on_redis(
+    redis_layer: Any, two_workers: TwoWorkers
+) -> None:
+    """Each web worker has a dispatcher of its own; two of them here. A turnout held by
+    the second while the first's interval runs waits for that interval to end, so
+    the group gets one turnout per interval, not one per worker."""
+    group, channel, deliver = two_workers.group, two_workers.channel, two_workers.deliver
+    first, second = two_workers.first, two_workers.second
+    first.submit(group, _turnout(1), "turnout", deliver)
+    assert first.wait_idle(5)
+    started = time.monotonic()
+    second.submit(group, _turnout(2), "turnout", deliver)
+    assert second.wait_idle(5)
+    # Alone, the second would have sent at once: it never sent for this group.
+    assert time.monotonic() - started >= 0.4  # the interval, less the first's own send
+    assert _receive_all(redis_layer, channel, quiet=1.0) == [_turnout(1), _turnout(2)]
+    assert first.merged == second.merged == 0
+
+
+@pytest.mark.redis
+def test_a_turnout_built_after_another_process_claimed_is_not_sent_again(
+    redis_layer: Any, two_workers: TwoWorkers
+) -> None:
+    """The second worker's turnout waits out the first's interval; by then the first
+    has claimed the next interval for a later ballot, and the turnout it builds (after
+    that claim) counts the second's too: the second sends nothing."""
+    group, channel, deliver = two_workers.group, two_workers.channel, two_workers.deliver
+    first, second = two_workers.first, two_workers.second
+    first.submit(group, _turnout(1), "turnout", deliver)
+    assert first.wait_idle(5)
+    second.submit(group, _turnout(2), "turnout", deliver)
+    # Held by the second until the first's interval ends; the first's next turnout is
+    # due at the same moment, from its own last send, and claims it first.
+    time.sleep(0.1)
+    first.submit(group, _turnout(3), "turnout", deliver)
+    assert first.wait_idle(5) and second.wait_idle(5)
+    events = _receive_all(redis_layer, channel, quiet=1.0)
+    assert events[0] == _turnout(1)
+    assert len(events) == 2, events
+    assert first.merged + second.merged == 1

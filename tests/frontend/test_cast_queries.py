@@ -2,21 +2,19 @@
 cast and for an SMS VOTE, whatever the number of pots), counted over the whole request
 as production runs it: a real transaction per request (``transaction=True``), not the
 test's savepoints. And the confirmation comes from what ``ballot_cast`` returned: no
-query after the commit."""
+query after the commit. The channel layer is channels_redis, as in production, so live
+events leave the request (to the live thread); Redis is down, which must not matter."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from channels.layers import channel_layers
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from budgets.models import Ballot, Project
-from core.live import live_events_wait
 from core.models import Process
 from participation.models import Resident
 from tests.frontend.conftest import sign_in
@@ -30,28 +28,12 @@ MAX_QUERIES = 10
 MAX_QUERIES_RECAST = 11
 
 
-@pytest.fixture
-def live_off_request(settings: Any) -> Iterator[None]:
-    """A Redis channel layer, as in production, so live events leave the request (to
-    the live thread); pointed at a closed port, which must not matter to a cast."""
-    settings.CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": ["redis://127.0.0.1:1/0"]},
-        }
-    }
-    channel_layers.backends.clear()
-    yield
-    live_events_wait()
-    channel_layers.backends.clear()
-
-
 def _pk(process: Process, code: int) -> int:
     return Project.objects.get(process=process, short_code=code).pk
 
 
 def test_web_cast_in_two_pots_takes_at_most_ten_queries(
-    city: Process, voter: Resident, live_off_request: None, django_assert_max_num_queries: Any
+    city: Process, voter: Resident, redis_layer_down: None, django_assert_max_num_queries: Any
 ) -> None:
     client = sign_in(Client(), voter)
     url = f"/processes/{city.slug}/ballot/"
@@ -69,7 +51,7 @@ def test_web_cast_in_two_pots_takes_at_most_ten_queries(
 
 
 def test_confirmation_needs_no_query_after_the_commit(
-    city: Process, voter: Resident, live_off_request: None
+    city: Process, voter: Resident, redis_layer_down: None
 ) -> None:
     """Every query of a successful cast runs before the commit: none after it, so a
     database lost right after the commit cannot cost the resident their receipt."""
@@ -97,7 +79,7 @@ def test_sms_vote_takes_at_most_ten_queries(
     city: Process,
     voter: Resident,
     sms_settings: None,
-    live_off_request: None,
+    redis_layer_down: None,
     django_assert_max_num_queries: Any,
 ) -> None:
     # Their age is known, so the vote's reply asks nothing more (a question costs one

@@ -149,3 +149,15 @@ def test_a_warmed_worker_checks_migrations_with_one_query(
         response = client.get("/readyz")
     assert response.status_code == 200
     assert response.json()["checks"]["migrations"] == "ok"
+
+
+@pytest.mark.django_db
+def test_a_warmed_worker_has_its_channel_layer_built(redis_layer_down: None) -> None:
+    """A worker's first websocket does not pay for building the channel layer (with
+    channels_redis, importing redis' client library) under load."""
+    from channels.layers import channel_layers
+
+    from justcity import gunicorn_conf
+
+    gunicorn_conf.post_worker_init(object())
+    assert type(channel_layers.backends["default"]).__name__ == "RedisChannelLayer"
