@@ -184,8 +184,9 @@ REDIS_URL = env_str("REDIS_URL", "")
 # blocking read (BZPOPMIN) with which channels-redis waits for a socket's next event.
 LIVE_REDIS_TIMEOUT = env_float("LIVE_REDIS_TIMEOUT", 2.0)
 # A coalesced live event (turnout) is sent at most once per LIVE_BATCH_SECONDS per
-# process, the latest of those in the interval: one count and one send a second however
-# many ballots arrive (core.live). 0 sends every one.
+# process group, the latest of those in the interval, by whichever worker claims the
+# interval in Redis: one count and one send a second however many ballots and workers
+# (core.live). 0 sends every one.
 LIVE_BATCH_SECONDS = env_float("LIVE_BATCH_SECONDS", 1.0)
 if LIVE_BATCH_SECONDS < 0:
     raise ImproperlyConfigured(f"LIVE_BATCH_SECONDS must be 0 or more, got {LIVE_BATCH_SECONDS}")
