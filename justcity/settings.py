@@ -191,6 +191,11 @@ LIVE_BATCH_SECONDS = env_float("LIVE_BATCH_SECONDS", 1.0)
 if LIVE_BATCH_SECONDS < 0:
     raise ImproperlyConfigured(f"LIVE_BATCH_SECONDS must be 0 or more, got {LIVE_BATCH_SECONDS}")
 _CHANNELS_REDIS_BLOCKING_READ_S = 5
+# The public parts of a process's pages (projects, map, ideas, turnout) are kept this
+# many seconds in each web worker (frontend.page_cache); 0 builds them per request.
+PAGE_CACHE_SECONDS = env_float("PAGE_CACHE_SECONDS", 2.0 if PRODUCTION else 0.0)
+if PAGE_CACHE_SECONDS < 0:
+    raise ImproperlyConfigured(f"PAGE_CACHE_SECONDS must be 0 or more, got {PAGE_CACHE_SECONDS}")
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",

@@ -32,9 +32,10 @@ from frontend.ballot_form import (
     field_id,
     problem_error,
 )
-from frontend.ballot_instructions import ballot_instructions
+from frontend.ballot_instructions import BallotInstructions, ballot_instructions
 from frontend.forms import NeighbourhoodForm, SummaryError, error_summary
 from frontend.live import live_config
+from frontend.page_cache import page_part
 from frontend.selectors import process_has_local_pots, resident_has_voted
 from participation.errors import ParticipationError
 from participation.models import Resident
@@ -64,7 +65,7 @@ def ballot(request: HttpRequest, slug: str) -> HttpResponse:
         resident = resident_from_request(request)
         if resident is None:
             return sign_in_redirect(request)
-        pots = ballot_pots(process, resident)
+        pots = _ballot_pots(process, resident, kept=request.method == "GET")
     parsed = BallotInput()
     errors: list[SummaryError] = []
     problems: list[BallotProblem] = []
@@ -96,9 +97,10 @@ def ballot(request: HttpRequest, slug: str) -> HttpResponse:
     voting_state = voting_phase.state_at() if voting_phase is not None else None
     voting_open = voting_state == PhaseState.OPEN
     needs_neighbourhood = resident.neighbourhood_id is None and process_has_local_pots(process)
+    pot_views, instructions = _shown(process, resident, pots, parsed.values)
     context: dict[str, Any] = {
         "process": process,
-        "pots": [_pot_view(process, pot, parsed.values) for pot in pots],
+        "pots": pot_views,
         "errors": errors,
         "form_id": BALLOT_FORM_ID,
         "voting_phase": voting_phase,
@@ -110,11 +112,13 @@ def ballot(request: HttpRequest, slug: str) -> HttpResponse:
         "neighbourhood_form": NeighbourhoodForm(auto_id="claim-%s")
         if needs_neighbourhood
         else None,
-        "turnout": process_turnout(process) if voting_open else None,
+        "turnout": page_part(process.pk, "turnout", lambda: process_turnout(process))
+        if voting_open
+        else None,
         "live": live_config(process),
         "ballot_type": process.ballot_type,
         "types": BallotType,
-        "instructions": ballot_instructions(process.ballot_type, pots, process.currency),
+        "instructions": instructions,
     }
     response = render(request, "frontend/ballot.html", context, status=400 if errors else 200)
     add_never_cache_headers(response)
@@ -125,6 +129,32 @@ def _session_resident_id(request: HttpRequest) -> int:
     resident_id = resident_id_from_session(request)
     assert resident_id is not None  # resident_session_required
     return resident_id
+
+
+def _ballot_pots(process: Process, resident: Resident, *, kept: bool) -> list[BallotPot]:
+    """The resident's pots; ``kept`` (a page shown, not a cast read) through
+    ``page_part``: every resident of a neighbourhood has the same, and pots and
+    projects are frozen once voting opens (``budgets.services.process_edits``)."""
+    if not kept:
+        return ballot_pots(process, resident)
+    part = f"ballot_pots.{resident.neighbourhood_id}"
+    return page_part(process.pk, part, lambda: ballot_pots(process, resident))
+
+
+def _shown(
+    process: Process, resident: Resident, pots: list[BallotPot], values: dict[int, int]
+) -> tuple[list[dict[str, Any]], BallotInstructions]:
+    """The pots as the template shows them, and the instructions. With nothing chosen
+    (the page before a cast) they are the same for every resident of a neighbourhood,
+    so kept (``page_part``); a refused ballot's choices are the resident's own."""
+
+    def build() -> tuple[list[dict[str, Any]], BallotInstructions]:
+        views = [_pot_view(process, pot, values) for pot in pots]
+        return views, ballot_instructions(process.ballot_type, pots, process.currency)
+
+    if values:
+        return build()
+    return page_part(process.pk, f"ballot_shown.{resident.neighbourhood_id}", build)
 
 
 def _pot_view(process: Process, pot: BallotPot, values: dict[int, int]) -> dict[str, Any]:

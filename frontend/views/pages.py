@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -21,6 +23,7 @@ from core.selectors import (
 )
 from core.translated_order import translated_order
 from frontend.live import live_config
+from frontend.page_cache import page_part
 from frontend.selectors import proposals_with_support
 from frontend.turnout import process_turnout_by_channel
 from maps.models import Neighbourhood
@@ -76,6 +79,22 @@ def neighbourhood_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 def process_detail(request: HttpRequest, slug: str) -> HttpResponse:
     process = process_or_404(slug)
+    return render(
+        request,
+        "frontend/process_detail.html",
+        {
+            "process": process,
+            **page_part(process.pk, "process_detail", lambda: _process_detail_public(process)),
+            "results_published": process.results_published_at is not None,
+            "live": live_config(process),
+            "published": ProposalStatus.APPROVED,
+            "sms_simulator": sms_is_demo_backend(),
+        },
+    )
+
+
+def _process_detail_public(process: Process) -> dict[str, Any]:
+    """What the process page shows every visitor alike (``page_part`` keeps it)."""
     # The phases, the projects and the covered neighbourhoods are each read once and
     # every answer the page needs is taken from them, at one instant.
     now = timezone.now()
@@ -83,35 +102,28 @@ def process_detail(request: HttpRequest, slug: str) -> HttpResponse:
     open_kinds = {phase.kind for phase in phases if phase.is_open(now)}
     projects = list(projects_on_ballot(process))
     neighbourhood_ids = process_neighbourhood_ids(process)
-    return render(
-        request,
-        "frontend/process_detail.html",
-        {
-            "process": process,
-            "phase": phases_current(phases, now),
-            "projects": projects,
-            "map_data": process_map_data(
-                process, projects=projects, neighbourhood_ids=neighbourhood_ids
-            ),
-            # The list shows each idea's title and supporters only: no neighbourhood.
-            "ideas": proposals_with_support(process)
+    return {
+        "phase": phases_current(phases, now),
+        "projects": projects,
+        "map_data": process_map_data(
+            process, projects=projects, neighbourhood_ids=neighbourhood_ids
+        ),
+        # The list shows each idea's title and supporters only: no neighbourhood.
+        "ideas": list(
+            proposals_with_support(process)
             .select_related(None)
-            .order_by("-support_count", translated_order("title"), "pk")[:50],
-            "ideas_open": PhaseKind.IDEAS in open_kinds,
-            "voting_open": PhaseKind.VOTING in open_kinds,
-            # From the day voting opens, and after it closes: paper ballots entered
-            # after the vote count here as much as web and SMS ones.
-            "turnout": process_turnout_by_channel(process)
-            if phases_voting_opened(phases, now)
-            else None,
-            "results_published": process.results_published_at is not None,
-            # No neighbourhood pots (an imported election): no split to explain.
-            "has_neighbourhood_pots": bool(neighbourhood_ids),
-            "live": live_config(process),
-            "published": ProposalStatus.APPROVED,
-            "sms_simulator": sms_is_demo_backend(),
-        },
-    )
+            .order_by("-support_count", translated_order("title"), "pk")[:50]
+        ),
+        "ideas_open": PhaseKind.IDEAS in open_kinds,
+        "voting_open": PhaseKind.VOTING in open_kinds,
+        # From the day voting opens, and after it closes: paper ballots entered
+        # after the vote count here as much as web and SMS ones.
+        "turnout": process_turnout_by_channel(process)
+        if phases_voting_opened(phases, now)
+        else None,
+        # No neighbourhood pots (an imported election): no split to explain.
+        "has_neighbourhood_pots": bool(neighbourhood_ids),
+    }
 
 
 def process_budget(request: HttpRequest, slug: str) -> HttpResponse:
