@@ -5,6 +5,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
@@ -97,10 +98,11 @@ def ballot(request: HttpRequest, slug: str) -> HttpResponse:
     voting_state = voting_phase.state_at() if voting_phase is not None else None
     voting_open = voting_state == PhaseState.OPEN
     needs_neighbourhood = resident.neighbourhood_id is None and process_has_local_pots(process)
-    pot_views, instructions = _shown(process, resident, pots, parsed.values)
+    pot_views, pots_html, instructions = _shown(process, resident, pots, parsed.values)
     context: dict[str, Any] = {
         "process": process,
         "pots": pot_views,
+        "pots_html": pots_html,
         "errors": errors,
         "form_id": BALLOT_FORM_ID,
         "voting_phase": voting_phase,
@@ -143,14 +145,28 @@ def _ballot_pots(process: Process, resident: Resident, *, kept: bool) -> list[Ba
 
 def _shown(
     process: Process, resident: Resident, pots: list[BallotPot], values: dict[int, int]
-) -> tuple[list[dict[str, Any]], BallotInstructions]:
-    """The pots as the template shows them, and the instructions. With nothing chosen
+) -> tuple[list[dict[str, Any]], str, BallotInstructions]:
+    """The pots as the template shows them, their rows rendered (a row per project:
+    the ballot's costliest part to render), and the instructions. With nothing chosen
     (the page before a cast) they are the same for every resident of a neighbourhood,
     so kept (``page_part``); a refused ballot's choices are the resident's own."""
 
-    def build() -> tuple[list[dict[str, Any]], BallotInstructions]:
+    def build() -> tuple[list[dict[str, Any]], str, BallotInstructions]:
         views = [_pot_view(process, pot, values) for pot in pots]
-        return views, ballot_instructions(process.ballot_type, pots, process.currency)
+        # Nothing of the request is in the rows: the CSRF token and the nonce are
+        # outside them, in ballot.html. A rendered template is a SafeString: the page
+        # puts it in as it is.
+        html = render_to_string(
+            "frontend/_ballot_pots.html",
+            {
+                "pots": views,
+                "process": process,
+                "ballot_type": process.ballot_type,
+                "types": BallotType,
+            },
+        )
+        instructions = ballot_instructions(process.ballot_type, pots, process.currency)
+        return views, html, instructions
 
     if values:
         return build()
