@@ -135,8 +135,10 @@ def _session_resident_id(request: HttpRequest) -> int:
 
 def _ballot_pots(process: Process, resident: Resident, *, kept: bool) -> list[BallotPot]:
     """The resident's pots; ``kept`` (a page shown, not a cast read) through
-    ``page_part``: every resident of a neighbourhood has the same, and pots and
-    projects are frozen once voting opens (``budgets.services.process_edits``)."""
+    ``page_part``: every resident of a neighbourhood has the same. Pots are frozen
+    once voting opens (``budgets.services.process_edits``); a project edited during
+    the vote shows on the ballot within ``PAGE_CACHE_SECONDS``, and a cast always
+    reads the projects fresh."""
     if not kept:
         return ballot_pots(process, resident)
     part = f"ballot_pots.{resident.neighbourhood_id}"
