@@ -127,9 +127,9 @@ def claim_interval(loop: asyncio.AbstractEventLoop, group: str, key: str, second
     process on the channel layer's Redis. 0.0: claimed, send now. Otherwise the seconds
     left of the interval another process claimed, which sends (and builds) its own
     event. Run on ``loop``, the live thread's. Layers without Redis have no other
-    process: always claimed. A Redis that
-    fails or hangs (bounded by ``LIVE_REDIS_TIMEOUT``) counts as claimed: the send
-    that follows fails and is logged, as every send does then."""
+    process: always claimed. A Redis that fails or hangs (bounded by
+    ``LIVE_REDIS_TIMEOUT``) counts as claimed: the send that follows fails and is
+    logged, as every send does then."""
     layer = get_channel_layer()
     if seconds <= 0 or not isinstance(layer, RedisChannelLayer):
         return 0.0
