@@ -259,11 +259,19 @@ WEB_QUEUE_TIMEOUT = env_float("WEB_QUEUE_TIMEOUT", 2.0)
 RETRY_AFTER_SECONDS = env_int("RETRY_AFTER_SECONDS", 5)
 if WEB_MAX_CONCURRENT < 1:
     raise ImproperlyConfigured(f"WEB_MAX_CONCURRENT must be at least 1, got {WEB_MAX_CONCURRENT}")
-# Threads per worker process that run Django (justcity.asgi_handler): one per pooled
-# database connection, since a request holds one from start to finish.
-WEB_THREADS = env_int("WEB_THREADS", DB_POOL_MAX_SIZE or 4)
+# Threads per worker process that run Django (justcity.asgi_handler). One: Python runs
+# one thread at a time anyway, and more threads per process only fought over the GIL (in
+# five paired runs of ``python -m bench.load --quick``, 1 thread served 20-30% more
+# ballots/s than 4, at the same CPU per ballot); the WEB_CONCURRENCY processes are what
+# keep the cores busy while a request waits on PostgreSQL. At most DB_POOL_MAX_SIZE.
+WEB_THREADS = env_int("WEB_THREADS", 1)
 if WEB_THREADS < 1:
     raise ImproperlyConfigured(f"WEB_THREADS must be at least 1, got {WEB_THREADS}")
+if DB_POOL_MAX_SIZE and WEB_THREADS > DB_POOL_MAX_SIZE:
+    # A thread beyond the pool's connections would only wait for one.
+    raise ImproperlyConfigured(
+        f"WEB_THREADS ({WEB_THREADS}) must not exceed DB_POOL_MAX_SIZE ({DB_POOL_MAX_SIZE})"
+    )
 
 # --- posting limits ---------------------------------------------------------------------
 # Ideas and comments one resident may post per hour, on every channel together

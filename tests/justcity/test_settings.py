@@ -88,6 +88,18 @@ def test_bad_typed_value_names_the_variable() -> None:
     assert "DEBUG must be a boolean" in result.stderr
 
 
+def test_web_threads_default_to_one_and_never_outnumber_the_pool() -> None:
+    result = _manage("shell", "-c", "from django.conf import settings; print(settings.WEB_THREADS)")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[-1] == "1"  # after the shell's own notice
+    result = _manage("check", WEB_THREADS="6", DB_POOL_MAX_SIZE="4")
+    assert result.returncode != 0
+    assert "WEB_THREADS (6) must not exceed DB_POOL_MAX_SIZE (4)" in result.stderr
+    # Without a pool (PgBouncer), each thread holds its own connection: any number.
+    no_pool = _manage("check", WEB_THREADS="6", DB_POOL_MAX_SIZE="0", DB_POOL_MIN_SIZE="0")
+    assert no_pool.returncode == 0, no_pool.stderr
+
+
 def test_csp_header_with_nonce_on_html(client, db) -> None:  # type: ignore[no-untyped-def]
     from demo.riverbend import PROCESS_SLUG, demo_city_load
 
