@@ -27,6 +27,7 @@ from budgets.models import Ballot, CastLog, Pot, Project, Selection
 from budgets.pseudonyms import ballot_pseudonym
 from budgets.receipts import receipt_new
 from budgets.selectors import process_turnout
+from core.db_pipeline import writes_pipelined
 from core.live import broadcast_on_commit
 from core.models import BallotType, Channel, Phase, PhaseState, Process
 from core.sql_rows import ModelColumns, insert_rows, quoted, string_agg
@@ -308,21 +309,23 @@ def _cast_locked(
     # A reserved test number (the simulator on the real gateway) casts a ballot that
     # goes through every rule and counts nowhere.
     test = phone_is_test(chosen.phone_e164)
-    receipts = _write_ballots(
-        resident_id=resident_id,
-        test=test,
-        process=process,
-        pots=pots,
-        by_pot=dict(sorted(by_pot.items())),
-        earlier=chosen.earlier,
-        channel=channel,
-        now=now,
-    )
-    if not test:
-        # One row per resident and day whatever the pots: turnout counts residents.
-        participation_record(
-            process=process, resident=resident_id, kind=ParticipationKind.VOTE, channel=channel
+    # Every write of the cast in one round trip; nothing here reads what another wrote.
+    with writes_pipelined():
+        receipts = _write_ballots(
+            resident_id=resident_id,
+            test=test,
+            process=process,
+            pots=pots,
+            by_pot=dict(sorted(by_pot.items())),
+            earlier=chosen.earlier,
+            channel=channel,
+            now=now,
         )
+        if not test:
+            # One row per resident and day whatever the pots: turnout counts residents.
+            participation_record(
+                process=process, resident=resident_id, kind=ParticipationKind.VOTE, channel=channel
+            )
     broadcast_on_commit(
         process.pk,
         lambda: {"kind": "turnout", "data": {"ballots": process_turnout(process)}},
@@ -487,7 +490,7 @@ def _write_ballots(
 ) -> tuple[PotReceipt, ...]:
     """Write one ballot per pot in ``by_pot``: new rows in one INSERT, replaced rows in
     one UPDATE (their old selections in one DELETE), then all selections and all cast
-    log rows in one INSERT each."""
+    log rows in one INSERT each. The caller sends them pipelined (``core.db_pipeline``)."""
     fresh: list[Ballot] = []
     replaced: list[Ballot] = []
     receipts: dict[int, str] = {}
@@ -509,8 +512,6 @@ def _write_ballots(
             test=test,
         )
         (fresh if before is None else replaced).append(ballot)
-    if replaced:
-        _replace_in_place(replaced, channel=channel, now=now, test=test)
     if fresh:
         try:
             keys = insert_rows(
@@ -528,6 +529,10 @@ def _write_ballots(
         for ballot, key in zip(fresh, keys, strict=True):
             ballot.pk = key
             ballot._state.adding = False
+    # After the INSERT, whose keys are read (in a pipeline, the first statement: its
+    # error is its own, never another's).
+    if replaced:
+        _replace_in_place(replaced, channel=channel, now=now, test=test)
     ballots = {b.pot_id: b for b in [*fresh, *replaced]}
     ranked = process.ballot_type == BallotType.RANKED
     insert_rows(

@@ -1,0 +1,66 @@
+"""Writes in one batch (core.db_pipeline): on PostgreSQL they run, in order, and a
+failure among them is Django's own exception that rolls the transaction back; on
+SQLite the block changes nothing."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.contrib.sessions.models import Session
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from core.db_pipeline import writes_pipelined
+from core.sql_rows import insert_rows
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+# A table with a unique key and nothing else to fill in: django_session.
+FIELDS = ["session_key", "session_data", "expire_date"]
+
+
+def _row(key: str) -> list[Any]:
+    return [key, "data", timezone.now() + timedelta(days=1)]
+
+
+def _keys() -> list[str]:
+    return list(Session.objects.order_by("session_key").values_list("session_key", flat=True))
+
+
+def test_pipelined_writes_all_land_in_order() -> None:
+    with transaction.atomic(), writes_pipelined():
+        for key in ("a", "b", "c"):
+            insert_rows(connection, Session, FIELDS, [_row(key)])
+        # A statement whose rows are read sees every write sent before it.
+        assert Session.objects.count() == 3
+        Session.objects.filter(session_key="b").delete()
+    assert _keys() == ["a", "c"]
+
+
+def test_a_failed_write_is_djangos_integrity_error_and_rolls_back() -> None:
+    with pytest.raises(IntegrityError), transaction.atomic(), writes_pipelined():
+        insert_rows(connection, Session, FIELDS, [_row("a")])
+        insert_rows(connection, Session, FIELDS, [_row("a")])  # the primary key refuses it
+        insert_rows(connection, Session, FIELDS, [_row("b")])
+    assert _keys() == []
+    # The connection is usable afterwards (the failed batch was cleared).
+    insert_rows(connection, Session, FIELDS, [_row("c")])
+    assert _keys() == ["c"]
+
+
+@pytest.mark.postgres
+def test_on_postgresql_the_block_is_a_psycopg_pipeline() -> None:
+    connection.ensure_connection()
+    with writes_pipelined():
+        assert connection.connection._pipeline is not None
+    assert connection.connection._pipeline is None
+
+
+def test_elsewhere_the_block_changes_nothing(on_postgres: bool) -> None:
+    if on_postgres:
+        pytest.skip("SQLite only")
+    with writes_pipelined():
+        insert_rows(connection, Session, FIELDS, [_row("a")])
+    assert _keys() == ["a"]
