@@ -15,7 +15,7 @@ which returns the database connection to the pool, in the thread that used it. A
 streaming response (WhiteNoise's static files) is iterated and closed in that same
 thread too, its chunks handed to the loop as they come.
 
-The threads are bounded (``WEB_THREADS``, one by default: the processes, not threads,
+The threads are bounded (``WEB_THREADS``, two by default: the processes, not threads,
 use the cores): past that, requests wait for a thread, as they would for a database
 connection; the per-worker bound on requests in flight (``justcity.request_limit``)
 stays in front.

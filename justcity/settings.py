@@ -259,12 +259,14 @@ WEB_QUEUE_TIMEOUT = env_float("WEB_QUEUE_TIMEOUT", 2.0)
 RETRY_AFTER_SECONDS = env_int("RETRY_AFTER_SECONDS", 5)
 if WEB_MAX_CONCURRENT < 1:
     raise ImproperlyConfigured(f"WEB_MAX_CONCURRENT must be at least 1, got {WEB_MAX_CONCURRENT}")
-# Threads per worker process that run Django (justcity.asgi_handler). One: Python runs
-# one thread at a time anyway, and more threads per process only fought over the GIL (in
-# five paired runs of ``python -m bench.load --quick``, 1 thread served 20-30% more
-# ballots/s than 4, at the same CPU per ballot); the WEB_CONCURRENCY processes are what
-# keep the cores busy while a request waits on PostgreSQL. At most DB_POOL_MAX_SIZE.
-WEB_THREADS = env_int("WEB_THREADS", 1)
+# Threads per worker process that run Django (justcity.asgi_handler). Two: Python runs
+# one thread at a time anyway, and with four per process they fought over the GIL (in
+# five paired ``python -m bench.load --quick`` runs, 1 thread served 20-30% more
+# ballots/s at c=16 than 4); one thread made two clients that land on the same worker
+# wait for each other (c=4 p50 41-43 ms against 30-37 ms with two, in two pairs), and two
+# did as well as one at c=16 (four pairs). The WEB_CONCURRENCY processes are what keep
+# the cores busy while a request waits on PostgreSQL. At most DB_POOL_MAX_SIZE.
+WEB_THREADS = env_int("WEB_THREADS", 2)
 if WEB_THREADS < 1:
     raise ImproperlyConfigured(f"WEB_THREADS must be at least 1, got {WEB_THREADS}")
 if DB_POOL_MAX_SIZE and WEB_THREADS > DB_POOL_MAX_SIZE:

@@ -88,10 +88,10 @@ def test_bad_typed_value_names_the_variable() -> None:
     assert "DEBUG must be a boolean" in result.stderr
 
 
-def test_web_threads_default_to_one_and_never_outnumber_the_pool() -> None:
+def test_web_threads_default_to_two_and_never_outnumber_the_pool() -> None:
     result = _manage("shell", "-c", "from django.conf import settings; print(settings.WEB_THREADS)")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split()[-1] == "1"  # after the shell's own notice
+    assert result.stdout.split()[-1] == "2"  # after the shell's own notice
     result = _manage("check", WEB_THREADS="6", DB_POOL_MAX_SIZE="4")
     assert result.returncode != 0
     assert "WEB_THREADS (6) must not exceed DB_POOL_MAX_SIZE (4)" in result.stderr
