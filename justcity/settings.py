@@ -154,6 +154,13 @@ if DB_POOL_TIMEOUT <= 0:
 # command (a migration on a large table) may run with DB_STATEMENT_TIMEOUT=0.
 DB_STATEMENT_TIMEOUT = env_float("DB_STATEMENT_TIMEOUT", 8.0)
 DB_LOCK_TIMEOUT = env_float("DB_LOCK_TIMEOUT", 5.0)
+# Prepared statements on PostgreSQL (below); psycopg's own threshold by default.
+DB_PREPARED_STATEMENTS = env_bool("DB_PREPARED_STATEMENTS", True)
+DB_PREPARE_THRESHOLD = env_int("DB_PREPARE_THRESHOLD", 5)
+if DB_PREPARE_THRESHOLD < 0:
+    raise ImproperlyConfigured(
+        f"DB_PREPARE_THRESHOLD must be 0 or more, got {DB_PREPARE_THRESHOLD}"
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     _bounds = (
         f"-c statement_timeout={int(DB_STATEMENT_TIMEOUT * 1000)} "
@@ -171,6 +178,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     else:
         DATABASES["default"]["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", 0)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    if DB_PREPARED_STATEMENTS:
+        # A statement a connection has run DB_PREPARE_THRESHOLD times is prepared on it:
+        # PostgreSQL then skips parsing and planning it. Needs the values sent apart
+        # from the SQL (server-side binding; Django's default merges them into the
+        # text, which cannot be prepared). The pool keeps the connections, so a cast's
+        # dozen statements are prepared on each once. Off behind a pooler that cannot
+        # keep prepared statements (PgBouncer before 1.21, or without
+        # max_prepared_statements, in transaction mode): docs/deploy.md.
+        DATABASES["default"]["OPTIONS"]["server_side_binding"] = True
+        DATABASES["default"]["OPTIONS"]["prepare_threshold"] = DB_PREPARE_THRESHOLD
 else:
     # SQLite: wait on locks rather than fail with "database is locked" under daphne threads.
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
