@@ -19,6 +19,7 @@ from typing import Any
 
 from django.db import NotSupportedError, models
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models.constants import OnConflict
 
 Converter = Callable[[Any, Any, BaseDatabaseWrapper], Any]
 
@@ -112,11 +113,16 @@ def insert_rows(
     rows: Sequence[Sequence[Any]],
     *,
     returning_pk: bool = False,
+    conflict: tuple[Sequence[str], Sequence[str]] | None = None,
 ) -> list[Any]:
     """Insert ``rows`` (values of ``field_names``, in that order) in one statement, each
     value prepared as the ORM prepares it for saving; the new primary keys, in row
     order, when ``returning_pk`` (as ``bulk_create`` relies on, both backends return
-    them in the order of the VALUES list). No signals, as with ``bulk_create``."""
+    them in the order of the VALUES list). No signals, as with ``bulk_create``.
+
+    ``conflict=(unique, update)``: a row whose ``unique`` fields match an existing
+    row's updates that row's ``update`` fields instead (``bulk_create``'s
+    ``update_conflicts``, in the backend's own words: its ``on_conflict_suffix_sql``)."""
     if not rows:
         return []
     fields = [model._meta.get_field(name) for name in field_names]
@@ -129,6 +135,11 @@ def insert_rows(
         f"({', '.join(quoted(str(f.column)) for f in concrete)}) VALUES "
         + ", ".join([one] * len(rows))
     )
+    if conflict is not None:
+        unique, update = ([_column(model, name) for name in names] for names in conflict)
+        sql += " " + connection.ops.on_conflict_suffix_sql(
+            concrete, OnConflict.UPDATE, update, unique
+        )
     if returning_pk:
         if not connection.features.can_return_rows_from_bulk_insert:
             raise NotSupportedError("this database cannot return the keys of inserted rows")
@@ -141,3 +152,35 @@ def insert_rows(
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [found[0] for found in cursor.fetchall()] if returning_pk else []
+
+
+def update_row(
+    connection: BaseDatabaseWrapper, instance: models.Model, field_names: Sequence[str]
+) -> int:
+    """Write ``field_names`` of ``instance`` to its row in one UPDATE by primary key,
+    each value prepared as the ORM prepares it (``save(update_fields=...)`` without
+    signals, ``auto_now`` or the SELECT Django may add). Returns the rows changed."""
+    model = type(instance)
+    fields = [model._meta.get_field(name) for name in field_names]
+    assert all(isinstance(f, models.Field) and f.concrete for f in fields), "concrete fields"
+    assignments = ", ".join(f"{quoted(_column(model, name))} = %s" for name in field_names)
+    params = [
+        field.get_db_prep_save(getattr(instance, field.attname), connection)  # type: ignore[union-attr]
+        for field in fields
+    ]
+    pk = model._meta.pk
+    params.append(pk.get_db_prep_value(instance.pk, connection))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            # Only our own table and column names are formatted in; values are parameters.
+            f"UPDATE {quoted(model._meta.db_table)} SET {assignments} "  # noqa: S608
+            f"WHERE {quoted(str(pk.column))} = %s",
+            params,
+        )
+        return cursor.rowcount
+
+
+def _column(model: type[models.Model], name: str) -> str:
+    field = model._meta.get_field(name)
+    assert isinstance(field, models.Field) and field.column, "only concrete fields"
+    return field.column

@@ -20,7 +20,7 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 
 from core.models import Phase, PhaseKind, Process, phase_open_params, phase_open_sql
-from core.sql_rows import quoted, string_agg
+from core.sql_rows import insert_rows, quoted, string_agg
 from participation.identity import phone_is_test
 from participation.models import ParticipationFact, ParticipationKind, Resident
 
@@ -147,14 +147,25 @@ def _key(row: ParticipationFact) -> tuple[int, str, int, object]:
     return (row.process_id, row.kind, row.resident_id, row.day)
 
 
+_FIELDS = ["id", "process", "resident", "kind", "channel", "day"]
+_BATCH = 2000
+
+
 def _write(rows: list[ParticipationFact]) -> None:
-    ParticipationFact.objects.bulk_create(
-        rows,
-        batch_size=2000,
-        update_conflicts=True,
-        unique_fields=_UNIQUE,
-        update_fields=["channel"],
-    )
+    """Upsert ``rows``, 2,000 to a statement. Hand-written (``core.sql_rows``): every
+    cast and text runs it, and ``bulk_create`` took several times longer to build the
+    statement than PostgreSQL takes to run it."""
+    for start in range(0, len(rows), _BATCH):
+        insert_rows(
+            connection,
+            ParticipationFact,
+            _FIELDS,
+            [
+                [row.id, row.process_id, row.resident_id, row.kind, row.channel, row.day]
+                for row in rows[start : start + _BATCH]
+            ],
+            conflict=(_UNIQUE, ["channel"]),
+        )
 
 
 def participation_record_live(

@@ -15,8 +15,15 @@ from django.utils import timezone
 from budgets.models import Project
 from core.models import Phase, PhaseKind, Process
 from core.selectors import process_or_404
-from core.sql_rows import ModelColumns, converted, insert_rows, quoted, string_agg
-from participation.models import Resident
+from core.sql_rows import (
+    ModelColumns,
+    converted,
+    insert_rows,
+    quoted,
+    string_agg,
+    update_row,
+)
+from participation.models import ParticipationFact, Resident
 from participation.services.participation_record import (
     processes_live_ids,
     processes_live_params,
@@ -131,6 +138,45 @@ def test_inserted_rows_read_back_as_saved_by_the_orm() -> None:
     )
     assert second.kind == PhaseKind.IDEAS and second.ends_at == when + dt.timedelta(days=2)
     assert insert_rows(connection, Phase, ["process", "kind"], []) == []
+
+
+def test_inserted_rows_on_conflict_update_only_the_named_fields() -> None:
+    process, resident = ProcessFactory(), ResidentFactory()
+    day = dt.date(2027, 3, 2)
+    kept = ParticipationFact.objects.create(
+        process=process, resident=resident, kind="vote", channel="web", day=day
+    )
+    fields = ["id", "process", "resident", "kind", "channel", "day"]
+    insert_rows(
+        connection,
+        ParticipationFact,
+        fields,
+        [
+            # The same key: its channel changes, its id stays.
+            [ParticipationFact().id, process.pk, resident.pk, "vote", "sms", day],
+            # A new key: a new row.
+            [ParticipationFact().id, process.pk, resident.pk, "vote", "paper", day.replace(day=3)],
+        ],
+        conflict=(["process", "kind", "resident", "day"], ["channel"]),
+    )
+    rows = sorted(ParticipationFact.objects.values_list("id", "day", "channel"), key=lambda r: r[1])
+    assert [(r[1], r[2]) for r in rows] == [(day, "sms"), (day.replace(day=3), "paper")]
+    assert rows[0][0] == kept.id
+
+
+def test_update_row_writes_only_the_named_fields_as_the_orm_would() -> None:
+    phase = PhaseFactory(kind=PhaseKind.IDEAS)
+    other = PhaseFactory(kind=PhaseKind.IDEAS)
+    when = dt.datetime(2027, 3, 2, 10, 30, 0, 250000, tzinfo=dt.UTC)
+    stale = Phase.objects.get(pk=phase.pk)
+    phase.kind = PhaseKind.VOTING
+    phase.ends_at = when
+    assert update_row(connection, phase, ["ends_at"]) == 1
+    found = Phase.objects.get(pk=phase.pk)
+    # The named field is written with its conversion; the others are as stored.
+    assert found.ends_at == when
+    assert (found.kind, found.starts_at) == (PhaseKind.IDEAS, stale.starts_at)
+    assert Phase.objects.get(pk=other.pk).ends_at == other.ends_at
 
 
 def test_process_or_404_reads_the_process_as_the_orm_does() -> None:
