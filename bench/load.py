@@ -14,7 +14,9 @@ concurrency level:
 2. mixed traffic (``bench.traffic``) for ``--seconds``: web casts, signed SMS ``VOTE``
    webhooks, page reads and websocket clients;
 3. the recount (``bench.recount``): the latest acknowledged ballot of every resident and
-   pot is the stored one, and nothing else is.
+   pot is the stored one, and nothing else is;
+4. pgbench again, as in 1: ``pgbench_tps`` is the mean of the two runs
+   (``pgbench_tps_before`` and ``pgbench_tps_after``), which bracket the window.
 
 Prints one JSON line per level: ``concurrency``, ``ballots_per_s`` (acknowledged casts,
 web and SMS), ``p50_ms``/``p99_ms`` (of those casts), ``errors_5xx`` (server errors other
@@ -35,6 +37,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import functools
 import json
 import os
 import re
@@ -112,7 +115,7 @@ async def run_levels(h: Harness, city: City, args: argparse.Namespace) -> list[d
         # Warm-up (not reported): every worker imports, connects and fills its caches.
         await traffic.run(concurrency=8, seconds=args.warmup, ws_clients=2)
         for level in args.levels:
-            tps = await asyncio.to_thread(
+            reference = functools.partial(
                 pgbench_tps,
                 h,
                 city,
@@ -120,6 +123,7 @@ async def run_levels(h: Harness, city: City, args: argparse.Namespace) -> list[d
                 clients=min(level, PGBENCH_MAX_CLIENTS),
                 seconds=args.pgbench_seconds,
             )
+            tps_before = await asyncio.to_thread(reference)
             if args.pg_statements:
                 h.postgres.psql("SELECT pg_stat_statements_reset()")
             cpu_before = cpu_seconds(h)
@@ -129,6 +133,11 @@ async def run_levels(h: Harness, city: City, args: argparse.Namespace) -> list[d
             cpu = _cpu_per_ballot(cpu_before, cpu_seconds(h), window.seconds, window)
             figures = window_figures(window)
             counted = await asyncio.to_thread(_recount, traffic, city)
+            # The reference on both sides of the window: this machine's speed drifts by
+            # a third over minutes, and one side alone may catch a fast or a slow spell
+            # the window did not have. The ratio is against their mean; both are shown.
+            tps_after = await asyncio.to_thread(reference)
+            tps = (tps_before + tps_after) / 2
             line: dict[str, Any] = {
                 "bench": "load",
                 "concurrency": level,
@@ -143,6 +152,8 @@ async def run_levels(h: Harness, city: City, args: argparse.Namespace) -> list[d
                 **{k: v for k, v in figures.items() if k not in _MAIN_KEYS},
                 "recount": {k: v for k, v in counted.items() if k != "recount_ok"},
                 **cpu,
+                "pgbench_tps_before": round(tps_before, 1),
+                "pgbench_tps_after": round(tps_after, 1),
                 "pgbench_clients": min(level, PGBENCH_MAX_CLIENTS),
                 # Other work on the machine weighs on both sides of the ratio, not alike.
                 "loadavg_1m": round(os.getloadavg()[0], 1),
