@@ -104,6 +104,8 @@ class _Chosen:
     earlier: dict[int, _Earlier]
 
 
+# Read once: ``Choices.values`` builds its list (labels included) on every access.
+_CHANNELS = frozenset(Channel.values)
 _RESIDENT = ModelColumns(Resident, "r")
 _PROJECT = ModelColumns(Project, "pr")
 _POT = ModelColumns(Pot, "pot")
@@ -242,7 +244,7 @@ def ballot_cast(
     - Side effects (turnout event) are scheduled on commit only, and sent off the
       request path (core.live).
     """
-    if channel not in Channel.values:
+    if channel not in _CHANNELS:
         raise ValueError(f"unknown channel {channel!r}")
     if resident_locked and not (isinstance(resident, Resident) and connection.in_atomic_block):
         raise ValueError("resident_locked needs the Resident, locked in the current transaction")

@@ -25,6 +25,9 @@ from participation.identity import phone_is_test
 from participation.models import ParticipationFact, ParticipationKind, Resident
 
 _UNIQUE = ["process", "kind", "resident", "day"]
+# Read once: ``Choices.values`` builds its list (labels included) on every access, and
+# every cast and text checks its kind.
+_KINDS = frozenset(ParticipationKind.values)
 # Phases in which a process is "going on": acts that belong to no one process (a
 # sign-in, a text, a broadcast) count for the processes going on that day.
 _LIVE_PHASES = (PhaseKind.IDEAS, PhaseKind.REVIEW, PhaseKind.VOTING)
@@ -119,7 +122,7 @@ def participation_record_many(
     """Record ``kind`` for every resident in every process (a broadcast reaches many,
     a sign-in counts for every live process). One statement per 2,000 rows; returns
     how many (process, resident) pairs were recorded."""
-    if kind not in ParticipationKind.values:
+    if kind not in _KINDS:
         raise ValueError(f"unknown participation kind {kind!r}")
     day = timezone.localdate()
     processes = list(process_ids)
