@@ -136,7 +136,9 @@ def insert_rows(
         + ", ".join([one] * len(rows))
     )
     if conflict is not None:
-        unique, update = ([_column(model, name) for name in names] for names in conflict)
+        unique, update = (
+            [str(_concrete(model, name).column) for name in names] for names in conflict
+        )
         sql += " " + connection.ops.on_conflict_suffix_sql(
             concrete, OnConflict.UPDATE, update, unique
         )
@@ -161,12 +163,10 @@ def update_row(
     each value prepared as the ORM prepares it (``save(update_fields=...)`` without
     signals, ``auto_now`` or the SELECT Django may add). Returns the rows changed."""
     model = type(instance)
-    fields = [model._meta.get_field(name) for name in field_names]
-    assert all(isinstance(f, models.Field) and f.concrete for f in fields), "concrete fields"
-    assignments = ", ".join(f"{quoted(_column(model, name))} = %s" for name in field_names)
+    fields = [_concrete(model, name) for name in field_names]
+    assignments = ", ".join(f"{quoted(str(field.column))} = %s" for field in fields)
     params = [
-        field.get_db_prep_save(getattr(instance, field.attname), connection)  # type: ignore[union-attr]
-        for field in fields
+        field.get_db_prep_save(getattr(instance, field.attname), connection) for field in fields
     ]
     pk = model._meta.pk
     params.append(pk.get_db_prep_value(instance.pk, connection))
@@ -180,7 +180,7 @@ def update_row(
         return cursor.rowcount
 
 
-def _column(model: type[models.Model], name: str) -> str:
+def _concrete(model: type[models.Model], name: str) -> models.Field[Any, Any]:
     field = model._meta.get_field(name)
-    assert isinstance(field, models.Field) and field.column, "only concrete fields"
-    return field.column
+    assert isinstance(field, models.Field) and field.concrete, "only concrete fields"
+    return field
