@@ -24,8 +24,8 @@ def conversation_for(*, resident: Resident) -> tuple[SmsConversation, bool]:
         pass
     now = timezone.now()
     conversation = SmsConversation(resident=resident, created_at=now, updated_at=now)
-    # Hand-written (core.sql_rows): a first text writes one, and objects.create took
-    # longer to build the INSERT than PostgreSQL takes to run it.
+    # Hand-written (core.sql_rows): every first text writes one, and objects.create
+    # spent most of its time building the INSERT (py-spy under bench.load).
     (conversation.pk,) = insert_rows(
         connection,
         SmsConversation,

@@ -202,9 +202,9 @@ def _inbound_insert(
     reply: str,
 ) -> None:
     """The text's record under its MessageSid, with the reply it got. Hand-written
-    (``core.sql_rows``): every text writes one, and ``objects.create`` took longer to
-    build the INSERT than PostgreSQL takes to run it. IntegrityError if the MessageSid
-    is taken."""
+    (``core.sql_rows``): every text writes one, and ``objects.create`` spent most of its
+    time building the INSERT (py-spy on the web workers under ``bench.load``).
+    IntegrityError if the MessageSid is taken."""
     now = timezone.now()
     insert_rows(
         connection,
