@@ -34,6 +34,7 @@ def conversation_for(*, resident: Resident) -> tuple[SmsConversation, bool]:
         returning_pk=True,
     )
     conversation._state.adding = False
+    conversation._state.db = connection.alias  # as objects.create leaves it
     return conversation, True
 
 
