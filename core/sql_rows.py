@@ -70,12 +70,23 @@ def converted(value: Any, field: models.Field[Any, Any], connection: BaseDatabas
 
 
 class ModelColumns:
-    """Every concrete column of ``model`` under a table alias, for a SELECT list, and
-    the instance a row's slice of them makes."""
+    """The concrete columns of ``model`` under a table alias, for a SELECT list, and
+    the instance a row's slice of them makes: every column, or ``only`` those fields
+    (the others deferred, as ``QuerySet.only`` leaves them: reading one queries)."""
 
-    def __init__(self, model: type[models.Model], alias: str) -> None:
+    def __init__(
+        self, model: type[models.Model], alias: str, *, only: Sequence[str] | None = None
+    ) -> None:
         self.model = model
-        self.fields = list(model._meta.concrete_fields)
+        fields = list(model._meta.concrete_fields)
+        if only is not None:
+            named = [model._meta.get_field(name) for name in only]  # FieldDoesNotExist
+            others = [str(f.name) for f in named if f not in fields]
+            if others:
+                raise ValueError(f"not columns of {model.__name__}: {others}")
+            # An instance always has its key.
+            fields = [f for f in fields if f in named or f.primary_key]
+        self.fields = fields
         self.attnames = [f.attname for f in self.fields]
         # A concrete field always has its column.
         self.sql = ", ".join(f"{quoted(alias)}.{quoted(str(f.column))}" for f in self.fields)

@@ -107,7 +107,22 @@ class _Chosen:
 # Read once: ``Choices.values`` builds its list (labels included) on every access.
 _CHANNELS = frozenset(Channel.values)
 _RESIDENT = ModelColumns(Resident, "r")
-_PROJECT = ModelColumns(Project, "pr")
+# What a cast reads of a chosen project: its place, price and code, and its title in
+# every language (the confirmation's). Not its descriptions, in every language too: a
+# real city's run to paragraphs, read under the resident's lock for nothing.
+_PROJECT = ModelColumns(
+    Project,
+    "pr",
+    only=(
+        "process",
+        "pot",
+        "neighbourhood",
+        "short_code",
+        "cost",
+        "withdrawn",
+        *(f.name for f in Project._meta.concrete_fields if f.name.startswith("title")),
+    ),
+)
 _POT = ModelColumns(Pot, "pot")
 
 

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 import pytest
+from django.core.exceptions import FieldDoesNotExist
 from django.db import connection, models
 from django.http import Http404
 from django.utils import timezone
@@ -70,6 +72,35 @@ def test_a_row_reads_as_the_orm_reads_it() -> None:
     assert isinstance(person, Resident)
     assert person.demographics == {"age_band": "30_44"}
     assert timezone.is_aware(person.created_at)
+
+
+def test_only_named_columns_are_read_and_the_rest_deferred(
+    django_assert_num_queries: Any,
+) -> None:
+    project = ProjectFactory(cost=Decimal("250.00"), title_es="Parque", description="Long text")
+    columns = ModelColumns(Project, "t", only=("cost", "title_es"))
+    assert columns.attnames == ["id", "title_es", "cost"]  # the key always, model order
+    assert "description" not in columns.sql
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {columns.sql} FROM {quoted(Project._meta.db_table)} t WHERE t.id = %s",  # noqa: S608
+            [project.pk],
+        )
+        row = cursor.fetchone()
+    read = columns.instance(row, connection)
+    assert isinstance(read, Project)
+    assert (read.pk, read.cost, read.title_es) == (project.pk, Decimal("250.00"), "Parque")
+    assert read.get_deferred_fields() >= {"description", "pot_id", "short_code"}
+    # A deferred field still reads right, as after QuerySet.only: with a query of its own.
+    with django_assert_num_queries(1):
+        assert read.description == "Long text"
+
+
+def test_only_refuses_what_is_not_a_column_of_the_model() -> None:
+    with pytest.raises(FieldDoesNotExist):
+        ModelColumns(Project, "t", only=("no_such_field",))
+    with pytest.raises(ValueError, match="not columns of Process"):
+        ModelColumns(Process, "t", only=("projects",))  # a reverse relation
 
 
 def test_a_lone_datetime_value_is_converted() -> None:
