@@ -213,6 +213,29 @@ _CHANNELS_REDIS_BLOCKING_READ_S = 5
 PAGE_CACHE_SECONDS = env_float("PAGE_CACHE_SECONDS", 2.0 if PRODUCTION else 0.0)
 if PAGE_CACHE_SECONDS < 0:
     raise ImproperlyConfigured(f"PAGE_CACHE_SECONDS must be 0 or more, got {PAGE_CACHE_SECONDS}")
+# Django's default cache is each process's memory (kept results: budgets.fairness). The
+# API's rate limits count in "throttle": Redis, shared by every worker, which falls back
+# to the process's memory for THROTTLE_REDIS_RETRY seconds when a call to Redis fails
+# or takes longer than THROTTLE_REDIS_TIMEOUT (core.failover_cache). Without Redis (one
+# development process) it is that memory.
+THROTTLE_REDIS_TIMEOUT = env_float("THROTTLE_REDIS_TIMEOUT", 0.25)
+THROTTLE_REDIS_RETRY = env_float("THROTTLE_REDIS_RETRY", 5.0)
+if THROTTLE_REDIS_TIMEOUT <= 0 or THROTTLE_REDIS_RETRY < 0:
+    raise ImproperlyConfigured(
+        "THROTTLE_REDIS_TIMEOUT must be above 0 and THROTTLE_REDIS_RETRY 0 or more, got "
+        f"{THROTTLE_REDIS_TIMEOUT} and {THROTTLE_REDIS_RETRY}"
+    )
+CACHES: dict[str, dict[str, Any]] = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "throttle": {
+        "BACKEND": "core.failover_cache.FailoverCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "throttle",
+        "OPTIONS": {"timeout": THROTTLE_REDIS_TIMEOUT, "retry": THROTTLE_REDIS_RETRY},
+    }
+    if REDIS_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "throttle"},
+}
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
@@ -440,11 +463,11 @@ REST_FRAMEWORK = {
     # clamped, a non-number is a 400, never a database error.
     "DEFAULT_PAGINATION_CLASS": "core.api_pagination.BoundedLimitOffsetPagination",
     "PAGE_SIZE": 100,
-    # Per client address (anonymous) and per account. The counters live in the default
-    # cache, so with several worker processes each counts on its own.
+    # Per client address (anonymous) and per account, counted in the "throttle" cache:
+    # shared by every worker process (Redis) when REDIS_URL is set.
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "core.api_throttles.SharedAnonRateThrottle",
+        "core.api_throttles.SharedUserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": _throttle_rate("API_THROTTLE_ANON", "300/min"),
@@ -452,7 +475,7 @@ REST_FRAMEWORK = {
         "pilot_reports": _throttle_rate("API_THROTTLE_PILOT_REPORTS", "60/min"),
     },
     # How many proxies in front of us set X-Forwarded-For. 0: REMOTE_ADDR is the client
-    # (daphne --proxy-headers has already taken it from the proxy's header); DRF's
+    # (uvicorn has already taken it from the trusted proxy's header); DRF's
     # default (None) would trust the whole client-controlled header.
     "NUM_PROXIES": env_int("API_NUM_PROXIES", 0),
 }

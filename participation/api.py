@@ -19,10 +19,10 @@ from rest_framework.authentication import BaseAuthentication, get_authorization_
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle
 from rest_framework.views import APIView
 
 from core.api_pagination import GeoJsonPagination
+from core.api_throttles import SharedAnonRateThrottle, SharedRateThrottle
 from core.models import Channel, Process
 from maps.api_geojson import FeatureOut, PointField
 from participation.access import PUBLIC_PROPOSAL_STATUSES
@@ -138,7 +138,7 @@ class PilotTokenScheme(OpenApiAuthenticationExtension):
         return {"type": "http", "scheme": "bearer"}
 
 
-class PilotRateThrottle(SimpleRateThrottle):
+class PilotRateThrottle(SharedRateThrottle):
     """Reports per pilot (the ``pilot_reports`` rate), whichever address they come from;
     runs after authentication, so only a valid token is counted here."""
 
@@ -218,7 +218,7 @@ class PilotReportOut(serializers.ModelSerializer[PilotReport]):
 class PilotReportCreate(APIView):
     authentication_classes = [PilotTokenAuthentication]
     permission_classes = [HasPilotToken]
-    throttle_classes = [AnonRateThrottle, PilotRateThrottle]
+    throttle_classes = [SharedAnonRateThrottle, PilotRateThrottle]
 
     @extend_schema(
         request=PilotReportIn,

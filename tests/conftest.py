@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -95,6 +96,22 @@ def _default_language() -> Iterator[None]:
     translation.activate(settings.LANGUAGE_CODE)
     yield
     translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
+def _own_rate_limits() -> Iterator[None]:
+    """Each test counts the API's rate limits afresh. With REDIS_URL (CI) the counters
+    are in Redis, shared by every test and every run: a key prefix of the test's own
+    keeps one test's requests off another's limit."""
+    from django.core.cache import caches
+
+    throttle = caches["throttle"]
+    prefix = throttle.key_prefix
+    throttle.key_prefix = f"test-{uuid.uuid4().hex}"
+    throttle.clear()
+    yield
+    throttle.clear()
+    throttle.key_prefix = prefix
 
 
 @pytest.fixture(autouse=True)

@@ -184,3 +184,20 @@ def test_production_keeps_parsed_templates() -> None:
     result = _manage("shell", "-c", _PRINT_LOADERS)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "['django.template.loaders.cached']"
+
+
+def test_api_rate_limits_count_in_redis_for_every_worker() -> None:
+    """With REDIS_URL (production requires it) the API's limits are one count for all
+    worker processes; a bad bound on a Redis call is refused by name."""
+    show = (
+        "from django.conf import settings; t = settings.CACHES['throttle']; "
+        "print(t['BACKEND'], t['LOCATION'], t['OPTIONS'])"
+    )
+    result = _manage("shell", "-c", show)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == (
+        "core.failover_cache.FailoverCache redis://127.0.0.1:6379/0 {'timeout': 0.25, 'retry': 5.0}"
+    )
+    refused = _manage("check", THROTTLE_REDIS_TIMEOUT="0")
+    assert refused.returncode != 0
+    assert "THROTTLE_REDIS_TIMEOUT must be above 0" in refused.stderr

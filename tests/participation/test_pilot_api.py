@@ -230,12 +230,8 @@ def test_pilot_token_command_unknown_pilot() -> None:
 def test_reports_are_throttled_per_pilot(
     api: APIClient, pilot: Pilot, token: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from django.core.cache import cache
-
     from participation.api import PilotRateThrottle
 
-    cache.clear()
     monkeypatch.setattr(PilotRateThrottle, "rate", "2/min", raising=False)
     codes = [_post(api, pilot.slug, _report(), token).status_code for _ in range(3)]
     assert codes == [201, 200, 429]
-    cache.clear()
