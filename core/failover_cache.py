@@ -6,10 +6,10 @@ would give each worker its own count: with five workers a client could make up t
 times its limit, depending on which worker its connections land on. So they count in
 Redis, shared by all workers of all machines. Redis down must not take the API with it
 (voting works without Redis): a call that fails is answered from this process's memory,
-and Redis is not asked again for ``RETRY`` seconds, so an outage costs one short
-timeout per process, not one per request. Limits then hold per process until Redis is
-back. What Redis held is not copied across: a client's count restarts when either
-side takes over, at most once each way per outage.
+and no thread of the process asks Redis again for ``retry`` seconds, so an outage costs
+one short timeout per process and interval, not one per request. Limits then hold per
+process until Redis is back. What Redis held is not copied across: a client's count
+restarts when either side takes over, at most once each way per outage.
 
 Settings: ``LOCATION`` is the Redis URL; ``OPTIONS`` may set ``timeout`` (seconds one
 call may wait, connecting included) and ``retry`` (seconds before Redis is tried again).
@@ -34,6 +34,12 @@ def _as_made(key: str, key_prefix: str, version: int | None) -> str:
     return key
 
 
+# Redis URL -> when this process may ask it again. Django gives each thread its own cache
+# instance; the outage is the process's, found once, by whichever thread meets it first.
+_down_until: dict[str, float] = {}
+_down_lock = threading.Lock()
+
+
 class FailoverCache(BaseCache):
     def __init__(self, location: str, params: dict[str, Any]) -> None:
         super().__init__(params)
@@ -51,25 +57,25 @@ class FailoverCache(BaseCache):
             },
         }
         self.shared = RedisCache(location, shared)
+        # LocMemCache instances of one name share their memory: one per process.
         self.local = LocMemCache(
             f"failover:{location}", {"KEY_FUNCTION": _as_made, "TIMEOUT": shared["TIMEOUT"]}
         )
-        self._down_until = 0.0
-        self._lock = threading.Lock()
+        self.location = location
 
     def _call(self, name: str, *args: Any) -> Any:
-        if time.monotonic() >= self._down_until:
+        if time.monotonic() >= _down_until.get(self.location, 0.0):
             try:
                 return getattr(self.shared, name)(*args)
             except RedisError as exc:
-                with self._lock:
-                    if time.monotonic() >= self._down_until:
+                with _down_lock:
+                    if time.monotonic() >= _down_until.get(self.location, 0.0):
                         logger.warning(
                             "shared cache unreachable (%s); this process counts alone for %.0f s",
                             type(exc).__name__,
                             self.retry,
                         )
-                    self._down_until = time.monotonic() + self.retry
+                    _down_until[self.location] = time.monotonic() + self.retry
         return getattr(self.local, name)(*args)
 
     def get(self, key: str, default: Any = None, version: int | None = None) -> Any:

@@ -16,6 +16,7 @@ from django.test import RequestFactory
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
+from core import failover_cache
 from core.api_throttles import SharedAnonRateThrottle
 from core.failover_cache import FailoverCache
 
@@ -80,11 +81,19 @@ def test_redis_down_counts_in_the_process_and_asks_redis_again_later(
     assert [r.getMessage() for r in caplog.records].count(
         "shared cache unreachable (ConnectionError); this process counts alone for 60 s"
     ) == 1
+    # Another thread's instance (Django gives each its own) knows of the outage: it
+    # neither asks Redis again nor counts apart from the first.
+    with caplog.at_level(logging.WARNING, logger="core.failover_cache"):
+        other_thread = _cache(NO_REDIS, prefix="t", retry=60.0)
+        assert other_thread.get("history") == [1.0]
+    assert len(caplog.records) == 1
     # Once the retry interval has passed, Redis is asked again (and fails again here).
-    cache._down_until = 0.0
+    failover_cache._down_until[NO_REDIS] = 0.0
     before = time.monotonic()
     assert cache.get("history") == [1.0]
-    assert cache._down_until > before
+    assert failover_cache._down_until[NO_REDIS] > before
+    failover_cache._down_until.pop(NO_REDIS)
+    cache.clear()
 
 
 def test_the_throttle_cache_is_redis_when_the_site_has_it(settings: Any) -> None:
