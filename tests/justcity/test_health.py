@@ -118,7 +118,7 @@ def test_missing_collectstatic_is_not_ready_until_collected(client, settings, tm
     settings.WHITENOISE_USE_FINDERS = False
     settings.STORAGES = {
         **settings.STORAGES,
-        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+        "staticfiles": {"BACKEND": "justcity.static_storage.StaticFilesStorage"},
     }
     response = client.get("/readyz")
     assert response.status_code == 503
