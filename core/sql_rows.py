@@ -19,6 +19,7 @@ from typing import Any
 
 from django.db import NotSupportedError, models
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models.base import DEFERRED
 from django.db.models.constants import OnConflict
 
 Converter = Callable[[Any, Any, BaseDatabaseWrapper], Any]
@@ -88,6 +89,15 @@ class ModelColumns:
             fields = [f for f in fields if f in named or f.primary_key]
         self.fields = fields
         self.attnames = [f.attname for f in self.fields]
+        # With ``only``: each concrete field's place in the row slice, None for a deferred
+        # one. The instance is then built from a full-width list (DEFERRED in the gaps),
+        # Model.from_db's quick path; given the names alone it matches every field
+        # against every name.
+        everything = list(model._meta.concrete_fields)
+        self._slots: list[int | None] | None = None
+        if len(self.fields) != len(everything):
+            self._slots = [self.fields.index(f) if f in self.fields else None for f in everything]
+            self._all_attnames = [f.attname for f in everything]
         # A concrete field always has its column.
         self.sql = ", ".join(f"{quoted(alias)}.{quoted(str(f.column))}" for f in self.fields)
         self.width = len(self.fields)
@@ -114,7 +124,10 @@ class ModelColumns:
             for convert in convs:
                 value = convert(value, column, connection)
             values[index] = value
-        return self.model.from_db(connection.alias, self.attnames, values)
+        if self._slots is None:
+            return self.model.from_db(connection.alias, self.attnames, values)
+        full = [DEFERRED if slot is None else values[slot] for slot in self._slots]
+        return self.model.from_db(connection.alias, self._all_attnames, full)
 
 
 def insert_rows(
