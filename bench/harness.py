@@ -500,6 +500,19 @@ def _children(parent: int) -> list[int]:
     ]
 
 
+def web_worker_cpu(h: Harness) -> dict[int, float]:
+    """CPU seconds so far of each web worker: the web group's processes that started no
+    other (gunicorn's master, and a shell before it, did). How evenly the workers share
+    the load: they share one listening socket, and a burst of new connections can all
+    land on one of them."""
+    leader = h.stack.pid("web")
+    if not leader:
+        return {}
+    fields = {pid: f for pid, f in _process_fields() if len(f) > 2 and int(f[2]) == leader}
+    parents = {int(f[1]) for f in fields.values()}
+    return {pid: _cpu_s(pid) for pid in fields if pid not in parents}
+
+
 def cpu_seconds(h: Harness) -> dict[str, float]:
     """CPU seconds used so far by each part of the run: every Procfile process (its
     process group: gunicorn's workers with their master), the private PostgreSQL (the

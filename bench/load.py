@@ -21,7 +21,8 @@ concurrency level:
 Prints one JSON line per level: ``concurrency``, ``ballots_per_s`` (acknowledged casts,
 web and SMS), ``p50_ms``/``p99_ms`` (of those casts), ``errors_5xx`` (server errors other
 than 503), ``errors_503``, ``pgbench_tps``, ``ratio`` (ballots_per_s / pgbench_tps),
-``recount_ok``, and more detail. ``--quick`` runs level 16 only (under 3 minutes).
+``recount_ok``, and more detail (``web_workers_cpu_cores``: each web worker's share of
+a core in the window, busiest first). ``--quick`` runs level 16 only (under 3 minutes).
 
 Goals (issue 12) on a 2-core machine: at c=16 ratio >= 0.10 and p99 < 250 ms; no
 server error other than 503 at any level; the recount always right.
@@ -47,7 +48,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.harness import DB_NAME, Harness, _tool, cpu_seconds
+from bench.harness import DB_NAME, Harness, _tool, cpu_seconds, web_worker_cpu
 from bench.recount import recount
 from bench.seed import City, pgbench_script, seed_city, stored_ballots
 from bench.traffic import Traffic, window_figures
@@ -126,11 +127,20 @@ async def run_levels(h: Harness, city: City, args: argparse.Namespace) -> list[d
             tps_before = await asyncio.to_thread(reference)
             if args.pg_statements:
                 h.postgres.psql("SELECT pg_stat_statements_reset()")
-            cpu_before = cpu_seconds(h)
+            cpu_before, workers_before = cpu_seconds(h), web_worker_cpu(h)
             window = await traffic.run(
                 concurrency=level, seconds=args.seconds, ws_clients=min(level, 32)
             )
             cpu = _cpu_per_ballot(cpu_before, cpu_seconds(h), window.seconds, window)
+            # Each web worker's share of a core in the window, busiest first.
+            workers_after = web_worker_cpu(h)
+            cpu["web_workers_cpu_cores"] = sorted(
+                (
+                    round((used - workers_before.get(pid, 0.0)) / window.seconds, 2)
+                    for pid, used in workers_after.items()
+                ),
+                reverse=True,
+            )
             figures = window_figures(window)
             counted = await asyncio.to_thread(_recount, traffic, city)
             # The reference on both sides of the window: this machine's speed drifts by
