@@ -3,10 +3,17 @@ several uvicorn worker processes, each serving HTTP and websockets.
 
 Every value comes from the environment (docs/deploy.md lists them):
 
-- ``WEB_CONCURRENCY``: worker processes. Default ``2 x cores + 1``: Python runs one
+- ``WEB_CONCURRENCY``: worker processes. Default ``cores + 1``: Python runs one
   thread at a time per process, and a worker waiting on PostgreSQL leaves its core
-  idle, so more processes than cores keep the cores busy (measured on the 2-core
-  reference machine with ``python -m bench.load``: see docs/deploy.md).
+  idle, so one more process than cores keeps them busy; with the connections spread
+  evenly (below), five workers on the 2-core reference machine did worse than three
+  (``python -m bench.load``: see docs/deploy.md).
+- ``WEB_REUSE_PORT``: on by default. Each worker listens on a socket of its own
+  (SO_REUSEPORT) and the kernel spreads new connections over them. On one shared
+  socket, the first worker awake accepts a whole burst: a load test's 32 connections
+  all sat on one worker of five (one core busy, the other idle) and the ratio to
+  pgbench fell from 0.10-0.14 to 0.077. Set ``net.ipv4.tcp_migrate_req = 1`` so a
+  worker that stops hands its not yet accepted connections to the others.
 - ``PORT`` / ``WEB_BIND``: where to listen (``127.0.0.1:8000``; behind the proxy).
 - ``WEB_TIMEOUT``: seconds before a stuck worker is killed and replaced.
 - ``WEB_MAX_REQUESTS``: recycle a worker after this many requests (0: never).
@@ -22,13 +29,25 @@ def _int(name: str, default: int) -> int:
     return int(raw) if raw else default
 
 
+def _bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in {"1", "true", "yes", "on"}:
+        return True
+    if raw in {"0", "false", "no", "off"}:
+        return False
+    raise ValueError(f"{name} must be a boolean (1/0, true/false, yes/no, on/off), got {raw!r}")
+
+
 wsgi_app = "justcity.asgi:application"
 worker_class = "uvicorn_worker.UvicornWorker"
-workers = _int("WEB_CONCURRENCY", 2 * (os.cpu_count() or 1) + 1)
+workers = _int("WEB_CONCURRENCY", (os.cpu_count() or 1) + 1)
 bind = os.environ.get("WEB_BIND") or f"127.0.0.1:{_int('PORT', 8000)}"
 timeout = _int("WEB_TIMEOUT", 30)
 graceful_timeout = _int("WEB_GRACEFUL_TIMEOUT", 20)
 keepalive = 5
+reuse_port = _bool("WEB_REUSE_PORT", True)
 max_requests = _int("WEB_MAX_REQUESTS", 0)
 max_requests_jitter = max_requests // 10
 # Our access log is the proxy's; gunicorn logs errors and worker restarts.
