@@ -12,8 +12,8 @@ from django.core.cache.backends.base import BaseCache
 from django.utils.connection import ConnectionProxy
 from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle, UserRateThrottle
 
-# Resolved per thread at each use, as django.core.cache.cache is.
-# (What DRF's own classes do with django.core.cache.cache; typed as the cache it stands for.)
+# Resolved per thread at each use, as django.core.cache.cache (DRF's default) is; typed
+# as the cache it stands for.
 throttle_cache = cast(BaseCache, ConnectionProxy(caches, "throttle"))
 
 

@@ -23,32 +23,17 @@ from __future__ import annotations
 
 import os
 
-
-def _int(name: str, default: int) -> int:
-    raw = os.environ.get(name, "").strip()
-    return int(raw) if raw else default
-
-
-def _bool(name: str, default: bool) -> bool:
-    raw = os.environ.get(name, "").strip().lower()
-    if not raw:
-        return default
-    if raw in {"1", "true", "yes", "on"}:
-        return True
-    if raw in {"0", "false", "no", "off"}:
-        return False
-    raise ValueError(f"{name} must be a boolean (1/0, true/false, yes/no, on/off), got {raw!r}")
-
+from justcity.env import env_bool, env_int
 
 wsgi_app = "justcity.asgi:application"
 worker_class = "uvicorn_worker.UvicornWorker"
-workers = _int("WEB_CONCURRENCY", (os.cpu_count() or 1) + 1)
-bind = os.environ.get("WEB_BIND") or f"127.0.0.1:{_int('PORT', 8000)}"
-timeout = _int("WEB_TIMEOUT", 30)
-graceful_timeout = _int("WEB_GRACEFUL_TIMEOUT", 20)
+workers = env_int("WEB_CONCURRENCY", (os.cpu_count() or 1) + 1)
+bind = os.environ.get("WEB_BIND") or f"127.0.0.1:{env_int('PORT', 8000)}"
+timeout = env_int("WEB_TIMEOUT", 30)
+graceful_timeout = env_int("WEB_GRACEFUL_TIMEOUT", 20)
 keepalive = 5
-reuse_port = _bool("WEB_REUSE_PORT", True)
-max_requests = _int("WEB_MAX_REQUESTS", 0)
+reuse_port = env_bool("WEB_REUSE_PORT", True)
+max_requests = env_int("WEB_MAX_REQUESTS", 0)
 max_requests_jitter = max_requests // 10
 # Our access log is the proxy's; gunicorn logs errors and worker restarts.
 accesslog = os.environ.get("WEB_ACCESS_LOG") or None

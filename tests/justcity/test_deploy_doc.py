@@ -8,11 +8,8 @@ import re
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-# env_str("NAME", ...), env_int(...), _throttle_rate("NAME", ...), os.environ.get("NAME"),
-# gunicorn_conf's _int("NAME", ...).
-_READ = re.compile(
-    r"\b(?:env_[a-z]+|_throttle_rate|_int|_bool|os\.environ\.get)\(\s*\"([A-Z][A-Z0-9_]+)\""
-)
+# env_str("NAME", ...), env_int(...), _throttle_rate("NAME", ...), os.environ.get("NAME").
+_READ = re.compile(r"\b(?:env_[a-z]+|_throttle_rate|os\.environ\.get)\(\s*\"([A-Z][A-Z0-9_]+)\"")
 # Read by Django or a tool, not settings to document.
 _NOT_SETTINGS = {"DJANGO_SETTINGS_MODULE"}
 

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from types import ModuleType
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 
 from justcity import gunicorn_conf
 
@@ -44,5 +45,5 @@ def test_both_can_be_set(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_a_bad_switch_is_refused_by_name(monkeypatch: pytest.MonkeyPatch) -> None:
-    with pytest.raises(ValueError, match="WEB_REUSE_PORT must be a boolean"):
+    with pytest.raises(ImproperlyConfigured, match="WEB_REUSE_PORT must be a boolean"):
         _conf(monkeypatch, WEB_REUSE_PORT="maybe")
